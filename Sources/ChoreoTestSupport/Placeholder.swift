@@ -1,0 +1,1 @@
+// Placeholder until the ChoreoTestSupport target is written.

@@ -1,0 +1,1 @@
+// Placeholder until the Postgres target is written.

@@ -1,0 +1,1 @@
+// Placeholder until the Topics target is written.

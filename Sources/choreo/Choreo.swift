@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The one Choreo command-line tool.
+@main
+struct Choreo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choreo",
+        abstract: "Choreography over Kafka: brokers, contracts, topics, outbox relays, consumers and dead letters.",
+        version: ChoreoVersion.current,
+        subcommands: [
+            VersionCommand.self,
+            BrokerCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,1 @@
+// Placeholder until ContractsTests are written.

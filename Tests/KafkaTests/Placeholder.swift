@@ -1,0 +1,1 @@
+// Placeholder until KafkaTests are written.

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the system on the embedded defaults: installs what is missing, builds the
+# `choreo` CLI in release mode and starts `choreo dev up` (embedded Kafka broker
+# with every declared topic, local PostgreSQL) until interrupted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+swift build -c release --product choreo
+exec .build/release/choreo dev up "$@"
