@@ -149,7 +149,12 @@ public final class KafkaConsumer: Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let error = try handle.withPointer { rd_kafka_seek_partitions($0, list, 0) }
         if let error { throw KafkaError.consume(error, "cannot seek \(to)", default: .consumer) }
-        if let error = RDKafkaPartitionList.firstError(list, "cannot seek", default: .consumer) { throw error }
+        // With a zero timeout the seek is asynchronous and reports "in progress" per partition.
+        if let error = RDKafkaPartitionList.firstError(list, "cannot seek", default: .consumer),
+            error.rdKafkaCode != RD_KAFKA_RESP_ERR__IN_PROGRESS.rawValue
+        {
+            throw error
+        }
     }
 
     /// The partitions currently assigned to this consumer.
