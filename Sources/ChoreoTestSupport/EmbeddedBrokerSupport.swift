@@ -26,12 +26,12 @@ public func uniqueGroupID(_ prefix: String = "group") -> String {
     "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
 }
 
-/// A logger for tests: warnings and above only (librdkafka is chatty at info), unless
+/// A logger for tests: errors and above only (librdkafka is chatty at info), unless
 /// `CHOREO_TEST_LOG_LEVEL` says otherwise.
 public func testLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)
     let level = ProcessInfo.processInfo.environment["CHOREO_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-    logger.logLevel = level ?? .warning
+    logger.logLevel = level ?? .error
     return logger
 }
 

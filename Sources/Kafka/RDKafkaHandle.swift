@@ -110,8 +110,7 @@ private func rdKafkaLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility
     let swiftLevel: Logger.Level
     switch level {
     case ...2: swiftLevel = .critical
-    case 3: swiftLevel = .error
-    case 4: swiftLevel = .warning
+    case 3, 4: swiftLevel = .warning  // librdkafka logs transient connection failures at LOG_ERR
     case 5, 6: swiftLevel = .info
     default: swiftLevel = .debug
     }
