@@ -16,12 +16,14 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Topics", targets: ["Topics"]),
         .library(name: "Outbox", targets: ["Outbox"]),
+        .library(name: "Consumers", targets: ["Consumers"]),
         .executable(name: "choreo", targets: ["choreo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C modules: imported only by Kafka and Postgres.
@@ -61,19 +63,30 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "Contracts",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Consumers",
+            dependencies: [
+                "Kafka", "Postgres", "Contracts", "Outbox", "Yams",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "ChoreoTestSupport",
-            dependencies: ["Kafka", "Postgres"],
+            dependencies: ["Kafka", "Postgres", "Contracts"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "choreo",
             dependencies: [
-                "Kafka", "Postgres", "Contracts", "Topics", "Outbox",
+                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -102,7 +115,12 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox", "ChoreoTestSupport"],
+            dependencies: ["Outbox", "Topics", "ChoreoTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConsumersTests",
+            dependencies: ["Consumers", "ChoreoTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

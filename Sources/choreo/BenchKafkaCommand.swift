@@ -158,10 +158,3 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         return Double(messages) / elapsed.seconds
     }
 }
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}

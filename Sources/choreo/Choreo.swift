@@ -10,6 +10,11 @@ struct Choreo: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self,
             BrokerCommand.self,
+            DevCommand.self,
+            PublishCommand.self,
+            ConsumeCommand.self,
+            RelayCommand.self,
+            ConsumerCommand.self,
             BenchCommand.self,
         ]
     )

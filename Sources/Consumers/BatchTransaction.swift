@@ -1,0 +1,149 @@
+import Foundation
+import Kafka
+import Outbox
+import Postgres
+
+/// An event ready for its handler, with the message it came from.
+struct PlannedEvent: Sendable {
+    var event: ConsumedEvent
+    var handler: EventHandler
+    var message: KafkaConsumerMessage
+}
+
+/// The database side of one batch: one transaction, the processed-event rows of the
+/// whole batch in one statement, then each new event's handler.
+///
+/// Optimistic mode runs the handlers without savepoints; if one fails (not transiently)
+/// the transaction is rolled back and the batch redone with a savepoint per event, so a
+/// failing event never takes its neighbours' effects with it. Failed events' processed
+/// rows are removed in the same transaction, so their retry is handled again.
+///
+/// With `parking` (order-preserving mode), an event whose key is blocked by an earlier
+/// failed event is parked instead of handled, and a blocker that succeeds releases its
+/// key's parked events in order, in the same transaction.
+struct BatchTransaction: Sendable {
+    let group: String
+    let writer: OutboxWriter?
+    let optimistic: Bool
+    let parking: ParkingLot?
+
+    struct Failure: Sendable {
+        var planned: PlannedEvent
+        var error: String
+        var isPermanent: Bool
+    }
+
+    struct Outcome: Sendable {
+        var handled = 0
+        var duplicates = 0
+        var parked = 0
+        var failures: [Failure] = []
+        var redone = false
+    }
+
+    struct HandlerFailed: Error {
+        var error: any Error
+    }
+
+    func run(_ events: [PlannedEvent], on connection: PostgresConnection) async throws -> Outcome {
+        var seen = Set<UUID>()
+        let unique = events.filter { seen.insert($0.event.envelope.id).inserted }
+        let inBatchDuplicates = events.count - unique.count
+        if optimistic {
+            do {
+                var outcome = try await connection.withTransaction { tx in
+                    try await runInTransaction(unique, savepoints: false, on: tx)
+                }
+                outcome.duplicates += inBatchDuplicates
+                return outcome
+            } catch let failed as HandlerFailed {
+                if TransientFailure.isTransient(failed.error) { throw failed.error }
+            }
+        }
+        var outcome = try await connection.withTransaction { tx in
+            try await runInTransaction(unique, savepoints: true, on: tx)
+        }
+        outcome.duplicates += inBatchDuplicates
+        outcome.redone = optimistic
+        return outcome
+    }
+
+    private func runInTransaction(_ unique: [PlannedEvent], savepoints: Bool, on tx: PostgresConnection)
+        async throws -> Outcome
+    {
+        let fresh = try await insertProcessed(unique.map(\.event.envelope.id), on: tx)
+        var outcome = Outcome(duplicates: unique.count - fresh.count)
+        var blocked = try await parking?.blockedKeys(unique.compactMap(\.event.key), on: tx) ?? [:]
+        for planned in unique where fresh.contains(planned.event.envelope.id) {
+            let id = planned.event.envelope.id
+            if let parking, let key = planned.event.key, let blocker = blocked[key], blocker != id {
+                try await parking.park(planned, on: tx)
+                outcome.parked += 1
+                continue
+            }
+            if let failure = try await handle(planned, savepoint: savepoints, on: tx) {
+                outcome.failures.append(failure)
+                if let parking, let key = planned.event.key {
+                    try await parking.block(key: key, by: id, on: tx)
+                    blocked[key] = id
+                }
+                continue
+            }
+            outcome.handled += 1
+            if let parking, let key = planned.event.key, blocked[key] == id {
+                // The blocker succeeded: release the key's parked events, in order.
+                let released = try await parking.release(key: key, on: tx) { parked in
+                    try await handle(parked, savepoint: savepoints, on: tx)
+                }
+                outcome.handled += released.handled
+                outcome.failures += released.failures
+                blocked[key] = released.failures.first?.planned.event.envelope.id
+            }
+        }
+        if !outcome.failures.isEmpty {
+            let failed = outcome.failures.map(\.planned.event.envelope.id)
+            try await tx.execute(
+                "DELETE FROM processed_events WHERE consumer_group = \(group) AND event_id = ANY(\(failed)::uuid[])")
+        }
+        return outcome
+    }
+
+    /// Runs one handler. Returns its failure (handler errors), throws transient errors,
+    /// and in optimistic mode throws `HandlerFailed` so the batch is redone with savepoints.
+    func handle(_ planned: PlannedEvent, savepoint: Bool, on tx: PostgresConnection) async throws -> Failure? {
+        let context = HandlerContext(connection: tx, group: group, writer: writer, cause: planned.event.envelope)
+        guard savepoint else {
+            do {
+                try await planned.handler(planned.event, context)
+                return nil
+            } catch {
+                throw HandlerFailed(error: error)
+            }
+        }
+        do {
+            try await tx.withSavepoint { savepoint in
+                try await planned.handler(
+                    planned.event,
+                    HandlerContext(connection: savepoint, group: group, writer: writer, cause: planned.event.envelope))
+            }
+            return nil
+        } catch {
+            if TransientFailure.isTransient(error) { throw error }
+            return Failure(planned: planned, error: "\(error)", isPermanent: error is PermanentFailure)
+        }
+    }
+
+    /// Inserts the processed-event rows; returns the ids that were new (not duplicates).
+    private func insertProcessed(_ ids: [UUID], on tx: PostgresConnection) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await tx.query(
+            """
+            INSERT INTO processed_events (consumer_group, event_id)
+            SELECT \(group), id FROM unnest(\(ids)::uuid[]) AS u(id)
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """)
+        var fresh = Set<UUID>()
+        for row in rows { fresh.insert(try row.decode(UUID.self, column: 0)) }
+        return fresh
+    }
+}

@@ -1,0 +1,85 @@
+import Contracts
+import Kafka
+import Outbox
+import Postgres
+
+/// Everything one consumer-group instance needs. Defaults suit a service consuming its
+/// topics with batches of up to 500 events.
+public struct ConsumerConfiguration: Sendable {
+    /// The Kafka consumer group id.
+    public var group: String
+    /// Main topics to subscribe to. The group's retry topics are added automatically.
+    public var topics: [String]
+    /// Handlers per event type.
+    public var handlers: EventHandlers
+    /// Contracts for validation and upcasting.
+    public var registry: ContractRegistry
+    /// `vN → vN+1` transforms; a handler registered for vN+1 also receives upcast vN events.
+    public var upcasters: Upcasters
+    /// Events emitted by handlers go through this writer (optional).
+    public var writer: OutboxWriter?
+    /// The service database (processed events, handler effects, outbox).
+    public var database: PostgresConfiguration
+    /// The Kafka client settings (bootstrap servers, security).
+    public var kafka: KafkaConfiguration
+    /// Most events handled in one database transaction (default 500).
+    public var batchSize: Int = 500
+    /// How long one poll waits for the first message (default 100 ms).
+    public var pollTimeout: Duration = .milliseconds(100)
+    /// Retry topics and delays.
+    public var retry: RetryPolicy = RetryPolicy()
+    /// The dead-letter topic; default `<group>.dlq`.
+    public var deadLetterTopic: String?
+    /// Backoff of in-place retries during outages (database or broker unreachable).
+    public var initialBackoff: Duration = .milliseconds(200)
+    public var maximumBackoff: Duration = .seconds(10)
+    /// Order-preserving mode: while an event of key K is in retry or dead letter, later
+    /// events of K are parked in the database and applied after it, in order.
+    public var preserveKeyOrder: Bool = false
+    /// Run the batch optimistically without per-event savepoints and redo it with them only
+    /// when a handler fails (default true; faster when failures are rare).
+    public var optimisticBatches: Bool = true
+    /// Kafka consumer settings beyond the client's: session timeout, assignment strategy.
+    public var sessionTimeout: Duration = .seconds(10)
+
+    public init(
+        group: String,
+        topics: [String],
+        handlers: EventHandlers,
+        registry: ContractRegistry,
+        upcasters: Upcasters = Upcasters(),
+        writer: OutboxWriter? = nil,
+        database: PostgresConfiguration,
+        kafka: KafkaConfiguration
+    ) {
+        self.group = group
+        self.topics = topics
+        self.handlers = handlers
+        self.registry = registry
+        self.upcasters = upcasters
+        self.writer = writer
+        self.database = database
+        self.kafka = kafka
+    }
+
+    /// `<group>.dlq` unless set.
+    public var resolvedDeadLetterTopic: String { deadLetterTopic ?? RetryPolicy.deadLetterTopic(group: group) }
+
+    /// The retry topics, in attempt order.
+    public var retryTopics: [String] { retry.delays.map { RetryPolicy.retryTopic(group: group, delay: $0) } }
+
+    func validated() throws -> ConsumerConfiguration {
+        guard !group.isEmpty else { throw ConsumerError(code: .configuration, message: "group must not be empty") }
+        guard !topics.isEmpty else { throw ConsumerError(code: .configuration, message: "\(group): no topics to consume") }
+        guard (1...10_000).contains(batchSize) else {
+            throw ConsumerError(code: .configuration, message: "\(group): batchSize must be 1…10000, got \(batchSize)")
+        }
+        guard !handlers.entries.isEmpty else {
+            throw ConsumerError(code: .configuration, message: "\(group): no handlers registered")
+        }
+        for type in handlers.types where registry.contract(for: type) == nil {
+            throw ConsumerError(code: .configuration, message: "\(group): no contract for handled type \(type)")
+        }
+        return self
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Yams
+
+/// A consumer-group deployment: `consumers/<group>.yaml`.
+///
+/// ```yaml
+/// group: notifications-service        # Kafka group id; the file name must match
+/// service: notifications              # whose handlers run; its database is CHOREO_NOTIFICATIONS_DATABASE_URL
+/// topics: [customers.events, orders.events]
+/// handles:
+///   - customer.registered.v1          # type and the version the handler wants
+///   - order.confirmed.v1
+/// instances: 2                        # consumer instances `choreo consumer run` starts
+/// batchSize: 500
+/// retry: { delays: [1s, 10s, 1m] }    # retry topics <group>.retry.<delay>; [] = none
+/// deadLetterTopic: notifications-service.dlq
+/// preserveKeyOrder: false             # per-key parking while an event of the key is retried
+/// processedRetention: 30d             # keep processed-event ids this long (> topic retention)
+/// ```
+public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
+    public struct Retry: Sendable, Equatable, Codable {
+        public var delays: [String]
+    }
+
+    public var group: String
+    public var service: String
+    public var topics: [String]
+    public var handles: [String]
+    public var instances: Int?
+    public var batchSize: Int?
+    public var retry: Retry?
+    public var deadLetterTopic: String?
+    public var preserveKeyOrder: Bool?
+    public var processedRetention: String?
+    public var description: String?
+
+    /// Where it was loaded from, for messages.
+    public var file: String = ""
+
+    enum CodingKeys: String, CodingKey {
+        case group, service, topics, handles, instances, batchSize, retry, deadLetterTopic, preserveKeyOrder
+        case processedRetention, description
+    }
+
+    /// The retry policy the spec declares (default 1s, 10s, 1m).
+    public func retryPolicy() throws -> RetryPolicy {
+        guard let retry else { return RetryPolicy() }
+        return RetryPolicy(delays: try retry.delays.map { text in
+            guard let delay = RetryPolicy.parse(text) else {
+                throw ConsumerError(code: .specification, message: "\(file): retry.delays: '\(text)' is not a delay like 500ms, 1s, 10s, 1m, 2h")
+            }
+            return delay
+        })
+    }
+
+    /// The processed-event retention (default 30 days).
+    public func retention() throws -> Duration {
+        guard let text = processedRetention else { return .seconds(30 * 86_400) }
+        if text.hasSuffix("d"), let days = Int64(text.dropLast()), days > 0 { return .seconds(days * 86_400) }
+        guard let duration = RetryPolicy.parse(text) else {
+            throw ConsumerError(code: .specification, message: "\(file): processedRetention: '\(text)' is not like 30d, 12h")
+        }
+        return duration
+    }
+
+    public var resolvedDeadLetterTopic: String { deadLetterTopic ?? RetryPolicy.deadLetterTopic(group: group) }
+
+    /// Loads and checks one file.
+    public static func load(_ url: URL) throws -> ConsumerGroupSpec {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConsumerError(code: .specification, message: "\(url.lastPathComponent): cannot read: \(error.localizedDescription)")
+        }
+        var spec: ConsumerGroupSpec
+        do {
+            spec = try YAMLDecoder().decode(ConsumerGroupSpec.self, from: text)
+        } catch {
+            throw ConsumerError(code: .specification, message: "\(url.lastPathComponent): \(error)")
+        }
+        spec.file = url.lastPathComponent
+        try spec.check()
+        return spec
+    }
+
+    /// Every `*.yaml`/`*.yml` in `directory`, sorted by group.
+    public static func loadAll(_ directory: URL) throws -> [ConsumerGroupSpec] {
+        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
+        let specs = try files.filter { ["yaml", "yml"].contains($0.pathExtension) }.map(load)
+        var seen: [String: String] = [:]
+        for spec in specs {
+            if let other = seen[spec.group] {
+                throw ConsumerError(code: .specification, message: "group \(spec.group) is declared in both \(other) and \(spec.file)")
+            }
+            seen[spec.group] = spec.file
+        }
+        return specs.sorted { $0.group < $1.group }
+    }
+
+    func check() throws {
+        func fail(_ message: String) -> ConsumerError { ConsumerError(code: .specification, message: "\(file): \(message)") }
+        let legal = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !group.isEmpty, group.count <= 200, group.allSatisfy(legal.contains) else {
+            throw fail("group must be 1–200 characters of [a-zA-Z0-9._-]")
+        }
+        let stem = (file as NSString).deletingPathExtension
+        guard file.isEmpty || stem == group else { throw fail("the file must be named \(group).yaml") }
+        guard !service.isEmpty else { throw fail("service must not be empty") }
+        guard !topics.isEmpty else { throw fail("topics must list at least one topic") }
+        guard !handles.isEmpty else { throw fail("handles must list at least one event type like order.placed.v1") }
+        if let instances, !(1...64).contains(instances) { throw fail("instances must be 1…64") }
+        if let batchSize, !(1...10_000).contains(batchSize) { throw fail("batchSize must be 1…10000") }
+        _ = try retryPolicy()
+        _ = try retention()
+    }
+}

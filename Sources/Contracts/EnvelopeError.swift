@@ -1,0 +1,18 @@
+/// Why Kafka headers are not a valid CloudEvents 1.0 binary-mode envelope.
+public struct EnvelopeError: Error, Sendable, CustomStringConvertible, Equatable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        public static let missingAttribute = Code(name: "missing-attribute")
+        public static let malformedAttribute = Code(name: "malformed-attribute")
+        public static let unsupportedSpecVersion = Code(name: "unsupported-specversion")
+        public static let unsupportedContentType = Code(name: "unsupported-content-type")
+    }
+
+    public var code: Code
+    /// The header concerned, e.g. `ce_type`.
+    public var attribute: String
+    public var message: String
+
+    public var description: String { "\(code) \(attribute): \(message)" }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Kafka
+
+/// The CloudEvents 1.0 attributes of an event, carried as Kafka headers in binary mode
+/// (the Kafka protocol binding): `ce_specversion`, `ce_id`, `ce_type`, `ce_source`,
+/// `ce_time`, `ce_subject`, `content-type`, the extensions `ce_correlationid` and
+/// `ce_causationid`, and the W3C `traceparent`. The Kafka key is the partition key and
+/// the value is the event data (JSON).
+public struct EventEnvelope: Sendable, Equatable {
+    /// `ce_id`: the idempotency key.
+    public var id: UUID
+    /// `ce_type`: contract and major version, `order.placed.v1`.
+    public var type: EventType
+    /// `ce_source`: the producing service, e.g. `/services/orders`.
+    public var source: String
+    /// `ce_time`.
+    public var time: Date
+    /// `ce_subject`: the aggregate id.
+    public var subject: String?
+    /// `content-type`; always JSON here.
+    public var dataContentType: String = "application/json"
+    /// `ce_correlationid`: shared by every event of one business flow.
+    public var correlationID: String?
+    /// `ce_causationid`: the `ce_id` of what caused this event.
+    public var causationID: String?
+    /// W3C `traceparent`.
+    public var traceparent: String?
+    /// Other `ce_*` attributes (without the prefix).
+    public var extensions: [String: String] = [:]
+
+    /// The largest header value accepted when decoding, in bytes.
+    public static let maxAttributeBytes = 4_096
+
+    public init(
+        id: UUID = UUID(), type: EventType, source: String, time: Date = Date(), subject: String? = nil,
+        correlationID: String? = nil, causationID: String? = nil, traceparent: String? = nil,
+        extensions: [String: String] = [:]
+    ) {
+        self.id = id
+        self.type = type
+        self.source = source
+        self.time = time
+        self.subject = subject
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.traceparent = traceparent
+        self.extensions = extensions
+    }
+
+    /// The headers of this envelope, in a fixed order.
+    public func kafkaHeaders() -> [KafkaHeader] {
+        var headers = [
+            KafkaHeader(key: "ce_specversion", string: "1.0"),
+            KafkaHeader(key: "ce_id", string: id.uuidString.lowercased()),
+            KafkaHeader(key: "ce_type", string: type.description),
+            KafkaHeader(key: "ce_source", string: source),
+            KafkaHeader(key: "ce_time", string: RFC3339.format(time)),
+            KafkaHeader(key: "content-type", string: dataContentType),
+        ]
+        if let subject { headers.append(KafkaHeader(key: "ce_subject", string: subject)) }
+        if let correlationID { headers.append(KafkaHeader(key: "ce_correlationid", string: correlationID)) }
+        if let causationID { headers.append(KafkaHeader(key: "ce_causationid", string: causationID)) }
+        if let traceparent { headers.append(KafkaHeader(key: "traceparent", string: traceparent)) }
+        for (name, value) in extensions.sorted(by: { $0.key < $1.key }) {
+            headers.append(KafkaHeader(key: "ce_\(name)", string: value))
+        }
+        return headers
+    }
+
+    /// Decodes the envelope from Kafka headers.
+    /// - Throws: `EnvelopeError` naming the missing or malformed attribute.
+    public init(kafkaHeaders headers: [KafkaHeader]) throws(EnvelopeError) {
+        var values: [String: String] = [:]
+        for header in headers where header.key.hasPrefix("ce_") || header.key == "content-type" || header.key == "traceparent" {
+            guard let bytes = header.value else { continue }
+            guard bytes.count <= Self.maxAttributeBytes else {
+                throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "longer than \(Self.maxAttributeBytes) bytes")
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "not UTF-8")
+            }
+            values[header.key] = text
+        }
+        func required(_ key: String) throws(EnvelopeError) -> String {
+            guard let value = values[key], !value.isEmpty else {
+                throw EnvelopeError(code: .missingAttribute, attribute: key, message: "required by CloudEvents 1.0")
+            }
+            return value
+        }
+        let specVersion = try required("ce_specversion")
+        guard specVersion == "1.0" else {
+            throw EnvelopeError(code: .unsupportedSpecVersion, attribute: "ce_specversion", message: "expected 1.0, got '\(specVersion.prefix(20))'")
+        }
+        let idText = try required("ce_id")
+        guard let id = UUID(uuidString: idText) else {
+            throw EnvelopeError(code: .malformedAttribute, attribute: "ce_id", message: "not a UUID")
+        }
+        let typeText = try required("ce_type")
+        guard let type = EventType(parsing: typeText) else {
+            throw EnvelopeError(code: .malformedAttribute, attribute: "ce_type", message: "expected <name>.v<N>, e.g. order.placed.v1")
+        }
+        let source = try required("ce_source")
+        let time: Date
+        if let timeText = values["ce_time"] {
+            guard let parsed = RFC3339.parse(timeText) else {
+                throw EnvelopeError(code: .malformedAttribute, attribute: "ce_time", message: "not an RFC 3339 timestamp")
+            }
+            time = parsed
+        } else {
+            throw EnvelopeError(code: .missingAttribute, attribute: "ce_time", message: "required by Choreo's envelope")
+        }
+        if let contentType = values["content-type"] {
+            let base = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard base == "application/json" || base.hasSuffix("+json") else {
+                throw EnvelopeError(code: .unsupportedContentType, attribute: "content-type", message: "expected application/json")
+            }
+            dataContentType = contentType
+        }
+        if let traceparent = values["traceparent"], !Self.isValidTraceparent(traceparent) {
+            throw EnvelopeError(code: .malformedAttribute, attribute: "traceparent", message: "not a W3C traceparent")
+        }
+        self.id = id
+        self.type = type
+        self.source = source
+        self.time = time
+        self.subject = values["ce_subject"]
+        self.correlationID = values["ce_correlationid"]
+        self.causationID = values["ce_causationid"]
+        self.traceparent = values["traceparent"]
+        let known: Set<String> = [
+            "ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "ce_correlationid", "ce_causationid",
+        ]
+        for (key, value) in values where key.hasPrefix("ce_") && !known.contains(key) {
+            extensions[String(key.dropFirst(3))] = value
+        }
+    }
+
+    /// `00-<32 hex>-<16 hex>-<2 hex>`.
+    static func isValidTraceparent(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 4 else { return false }
+        let lengths = [2, 32, 16, 2]
+        for (part, length) in zip(parts, lengths) where part.count != length || !part.allSatisfy(\.isHexDigit) {
+            return false
+        }
+        return true
+    }
+}
+
+/// RFC 3339 timestamps: written in UTC with milliseconds; read with or without fractions
+/// and with any offset.
+public enum RFC3339 {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        return RFC3339Parser.parse(text)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// One compiled (sub)schema. Nodes live in `CompiledSchema.nodes` and refer to each other
+/// by index, so recursive schemas need no reference cycles.
+struct SchemaNode: Sendable {
+    /// `true`/`false` schemas.
+    var constant: Bool?
+    var keywords: [SchemaKeyword] = []
+    /// JSON pointer of this schema in its document, for error messages.
+    var location: String
+    /// The base URI of the resource this schema belongs to.
+    var resource: String
+    /// Whether this schema starts a resource (`$id` or document root): it enters the dynamic scope.
+    var isResourceRoot = false
+}
+
+/// A regular expression compiled once (ECMA-262-like via NSRegularExpression, unanchored).
+struct CompiledPattern: @unchecked Sendable {
+    // NSRegularExpression is immutable and documented as thread-safe for matching.
+    let source: String
+    let regex: NSRegularExpression
+
+    init(_ source: String, location: String) throws(JSONSchemaError) {
+        do {
+            regex = try NSRegularExpression(pattern: Self.translate(source))
+        } catch {
+            throw JSONSchemaError(schemaPath: location, message: "invalid regular expression '\(source.prefix(80))'")
+        }
+        self.source = source
+    }
+
+    func matches(_ string: String) -> Bool {
+        let range = NSRange(string.startIndex..<string.endIndex, in: string)
+        return regex.firstMatch(in: string, range: range) != nil
+    }
+
+    /// ECMA-262 escapes that ICU spells differently: `\d`, `\w`, `\s` are ASCII in ECMA
+    /// (\d = [0-9]) while ICU's match Unicode; `\p{Letter}` works in both.
+    private static func translate(_ pattern: String) -> String {
+        var out = ""
+        var escaped = false
+        var inClass = false
+        for character in pattern {
+            if escaped {
+                escaped = false
+                switch character {
+                case "d": out += inClass ? "0-9" : "[0-9]"
+                case "D": out += inClass ? "\\D" : "[^0-9]"
+                case "w": out += inClass ? "a-zA-Z0-9_" : "[a-zA-Z0-9_]"
+                case "W": out += inClass ? "\\W" : "[^a-zA-Z0-9_]"
+                default: out += "\\" + String(character)
+                }
+                continue
+            }
+            switch character {
+            case "\\": escaped = true
+            case "[": inClass = true; out.append(character)
+            case "]": inClass = false; out.append(character)
+            default: out.append(character)
+            }
+        }
+        if escaped { out += "\\\\" }
+        return out
+    }
+}
+
+/// A compiled keyword. Subschemas are node indices.
+enum SchemaKeyword: Sendable {
+    case type(Set<String>)
+    case enumeration([JSONValue])
+    case constant(JSONValue)
+    case required([String])
+    case properties([(String, Int)])
+    case patternProperties([(CompiledPattern, Int)])
+    case additionalProperties(Int, known: Set<String>, patterns: [CompiledPattern])
+    case propertyNames(Int)
+    case prefixItems([Int])
+    case items(Int, prefixCount: Int)
+    case contains(Int, min: Int, max: Int?)
+    case minItems(Int), maxItems(Int), uniqueItems
+    case minLength(Int), maxLength(Int), pattern(CompiledPattern)
+    case minimum(Double), maximum(Double), exclusiveMinimum(Double), exclusiveMaximum(Double)
+    case multipleOf(Double)
+    case minProperties(Int), maxProperties(Int)
+    case dependentRequired([(String, [String])])
+    case dependentSchemas([(String, Int)])
+    case allOf([Int]), anyOf([Int]), oneOf([Int]), not(Int)
+    case conditional(if: Int, then: Int?, else: Int?)
+    case ref(String)
+    case dynamicRef(String, anchor: String?)
+    case format(String)
+    case unevaluatedProperties(Int)
+    case unevaluatedItems(Int)
+
+    var name: String {
+        switch self {
+        case .type: return "type"
+        case .enumeration: return "enum"
+        case .constant: return "const"
+        case .required: return "required"
+        case .properties: return "properties"
+        case .patternProperties: return "patternProperties"
+        case .additionalProperties: return "additionalProperties"
+        case .propertyNames: return "propertyNames"
+        case .prefixItems: return "prefixItems"
+        case .items: return "items"
+        case .contains: return "contains"
+        case .minItems: return "minItems"
+        case .maxItems: return "maxItems"
+        case .uniqueItems: return "uniqueItems"
+        case .minLength: return "minLength"
+        case .maxLength: return "maxLength"
+        case .pattern: return "pattern"
+        case .minimum: return "minimum"
+        case .maximum: return "maximum"
+        case .exclusiveMinimum: return "exclusiveMinimum"
+        case .exclusiveMaximum: return "exclusiveMaximum"
+        case .multipleOf: return "multipleOf"
+        case .minProperties: return "minProperties"
+        case .maxProperties: return "maxProperties"
+        case .dependentRequired: return "dependentRequired"
+        case .dependentSchemas: return "dependentSchemas"
+        case .allOf: return "allOf"
+        case .anyOf: return "anyOf"
+        case .oneOf: return "oneOf"
+        case .not: return "not"
+        case .conditional: return "if"
+        case .ref: return "$ref"
+        case .dynamicRef: return "$dynamicRef"
+        case .format: return "format"
+        case .unevaluatedProperties: return "unevaluatedProperties"
+        case .unevaluatedItems: return "unevaluatedItems"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Kafka
+
+/// The `headers` column: a JSON object of header name to string value.
+enum OutboxHeaders {
+    /// Encodes headers as a JSON object. Header values are UTF-8 strings by construction
+    /// (CloudEvents attributes); a non-UTF-8 or null value is stored as an empty string.
+    static func encode(_ headers: [KafkaHeader]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, header) in headers.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(header.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendString(header.stringValue ?? "", to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Decodes the column's text into headers, sorted by name so that output is stable.
+    static func decode(_ text: String) throws -> [KafkaHeader] {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        } catch {
+            throw OutboxError(code: .malformedRow, message: "headers column is not a JSON object", underlying: error)
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw OutboxError(code: .malformedRow, message: "headers column is not a JSON object")
+        }
+        var headers: [KafkaHeader] = []
+        headers.reserveCapacity(dictionary.count)
+        for key in dictionary.keys.sorted() {
+            switch dictionary[key] {
+            case let string as String: headers.append(KafkaHeader(key: key, string: string))
+            case is NSNull: headers.append(KafkaHeader(key: key, value: nil))
+            default:
+                throw OutboxError(code: .malformedRow, message: "header \(key) is not a string")
+            }
+        }
+        return headers
+    }
+
+    private static func appendString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, 110])
+            case 0x0D: out.append(contentsOf: [92, 114])
+            case 0x09: out.append(contentsOf: [92, 116])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

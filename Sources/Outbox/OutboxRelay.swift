@@ -1,0 +1,350 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// Publishes the rows of one database's outbox to Kafka: at least once, in order per
+/// partition key, never skipping a row that commits late.
+///
+/// - Exactly one relay per database is active: it holds a PostgreSQL advisory lock on a
+///   dedicated session. Others stand by and take over within `standbyRetryInterval`
+///   after the active one's session ends (a crash or `kill -9` included).
+/// - The active relay waits on `LISTEN` (the table's insert trigger notifies), with a
+///   polling fallback; it reads pending rows in id order, produces them with an
+///   idempotent producer, awaits every delivery report and removes exactly the rows
+///   `OutboxDeliveryOutcome` says are done.
+/// - Outages of the database or the broker make it wait and retry with backoff; each
+///   state change is logged once.
+/// - Graceful shutdown (service-lifecycle or task cancellation) stops taking new
+///   batches, lets the in-flight batch finish for `shutdownGracePeriod`, then abandons
+///   it (its rows stay) and releases the lock.
+public final class OutboxRelay: Service, Sendable {
+    public let configuration: OutboxRelayConfiguration
+    public let database: PostgresConfiguration
+    public let schema: OutboxSchema
+    private let logger: Logger
+    private let stateLog: RelayStateLog
+    private let stats = Mutex(OutboxRelayMetrics())
+    private let stopping = Mutex(false)
+    private let wake = WakeSignal()
+    private let stopSignal = WakeSignal()
+    private let electionFinished = WakeSignal()
+    private let producerBox = Mutex<KafkaProducer?>(nil)
+
+    /// - Throws: `OutboxError.configuration` for invalid settings.
+    public init(
+        database: PostgresConfiguration,
+        configuration: OutboxRelayConfiguration,
+        schema: OutboxSchema = .standard,
+        logger: Logger = Logger(label: "choreo.outbox.relay")
+    ) throws {
+        self.configuration = try configuration.validated()
+        self.database = database
+        self.schema = schema
+        self.logger = logger
+        self.stateLog = RelayStateLog(logger: logger)
+    }
+
+    /// What the relay has done so far. Safe to read from any task.
+    public var metrics: OutboxRelayMetrics { stats.withLock { $0 } }
+
+    /// The advisory-lock key electing the active relay of this database.
+    public var lockKey: Int64 { configuration.lockKey ?? Self.stableHash("choreo.outbox.relay:\(schema.table)") }
+
+    /// Runs until cancelled or gracefully shut down. Returns normally after a clean stop.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        await self.electionLoop()
+                        self.electionFinished.signal()
+                        self.stopSignal.signal()
+                    }
+                    group.addTask { await self.shutdownWatchdog() }
+                    await group.waitForAll()
+                }
+            } onCancel: {
+                self.requestStop()
+            }
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+        let producer = producerBox.withLock { box -> KafkaProducer? in
+            defer { box = nil }
+            return box
+        }
+        await producer?.shutdown()
+        stateLog.enter(.stopped, "outbox relay stopped", metadata: ["table": "\(schema.table)"])
+    }
+
+    /// Asks the relay to stop; `run()` returns once the in-flight batch is done or abandoned.
+    public func requestStop() {
+        stopping.withLock { $0 = true }
+        wake.signal()
+        stopSignal.signal()
+    }
+
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    /// After a stop request, gives the in-flight batch its grace period, then purges the
+    /// producer so that a batch stuck on an unreachable broker completes (as failures).
+    private func shutdownWatchdog() async {
+        while !isStopping { await stopSignal.wait(timeout: .seconds(60)) }
+        // Returns early when the election loop finishes within the grace period.
+        await electionFinished.wait(timeout: configuration.shutdownGracePeriod)
+        let producer = producerBox.withLock { $0 }
+        await producer?.shutdown()
+    }
+
+    // MARK: - Election
+
+    private func electionLoop() async {
+        var backoff = configuration.initialBackoff
+        while !isStopping {
+            do {
+                let session = try await PostgresConnection.connect(configuration: database, logger: logger)
+                defer { Task { await session.close() } }
+                backoff = configuration.initialBackoff
+                while !isStopping {
+                    let rows = try await session.query("SELECT pg_try_advisory_lock(\(lockKey))")
+                    if try rows.first?.decode(Bool.self, column: 0) == true {
+                        try await runActive(session: session)
+                        await session.close()
+                        break
+                    }
+                    stateLog.enter(.standby, "outbox relay standing by: another relay holds the lock",
+                                   metadata: ["table": "\(schema.table)"])
+                    await sleepUnlessStopping(configuration.standbyRetryInterval)
+                }
+            } catch {
+                setActive(false)
+                stateLog.enter(.databaseUnavailable, level: .warning,
+                               "outbox relay cannot use the database; retrying with backoff",
+                               metadata: ["error": "\(error)"])
+                await sleepUnlessStopping(backoff)
+                backoff = min(backoff * 2, configuration.maximumBackoff)
+            }
+        }
+        setActive(false)
+    }
+
+    /// Active: holds the lock on `session`, listens there, works on a second connection.
+    /// Returns when stopping; throws when the database fails (the lock is then lost too).
+    private func runActive(session: PostgresConnection) async throws {
+        stateLog.enter(.active, "outbox relay active", metadata: ["table": "\(schema.table)"])
+        setActive(true)
+        defer { setActive(false) }
+        let notifications = try await session.listen(schema.channel)
+        let lockLost = Mutex(false)
+        let listener = Task {
+            // The notification stream ends when the lock session dies: the lock is gone.
+            do { for try await _ in notifications { wake.signal() } } catch {}
+            lockLost.withLock { $0 = true }
+            wake.signal()
+        }
+        defer { listener.cancel() }
+        let work = try await PostgresConnection.connect(configuration: database, logger: logger)
+        defer { Task { await work.close() } }
+        var loop = ActiveLoopState(initialBackoff: configuration.initialBackoff)
+        while !isStopping {
+            if lockLost.withLock({ $0 }) {
+                throw OutboxError(code: .configuration, message: "the relay's lock session ended")
+            }
+            let published = try await relayOneBatch(on: work, loop: &loop)
+            try await housekeeping(on: work, loop: &loop)
+            if published == 0 && !loop.retryPending {
+                await wake.wait(timeout: configuration.pollInterval)
+            } else if loop.retryPending {
+                await sleepUnlessStopping(loop.backoff)
+                loop.backoff = min(loop.backoff * 2, configuration.maximumBackoff)
+            }
+        }
+    }
+
+    struct ActiveLoopState {
+        var backoff: Duration
+        var retryPending = false
+        var lastMetrics = ContinuousClock.now
+        var lastCleanup = ContinuousClock.now
+        init(initialBackoff: Duration) { backoff = initialBackoff }
+    }
+
+    /// Reads, produces and removes one batch. Returns how many rows were delivered.
+    private func relayOneBatch(on work: PostgresConnection, loop: inout ActiveLoopState) async throws -> Int {
+        let rows = try await fetchPending(on: work)
+        guard !rows.isEmpty else {
+            loop.retryPending = false
+            return 0
+        }
+        var messages: [KafkaProducerMessage] = []
+        var sendable: [Int] = []  // indices of rows that became messages
+        messages.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() {
+            do {
+                messages.append(try row.message(defaultSource: configuration.defaultSource))
+                sendable.append(index)
+            } catch {
+                logger.error("outbox row cannot be published; it blocks its key until fixed",
+                             metadata: ["id": "\(row.id)", "error": "\(error)"])
+            }
+        }
+        let producer = try currentProducer()
+        let results = messages.isEmpty ? [] : await producer.sendBatch(messages)
+        var succeeded = Array(repeating: false, count: rows.count)
+        var fatal = producer.fatalError != nil
+        var failures = 0
+        var firstError: KafkaError?
+        for (position, result) in results.enumerated() {
+            switch result {
+            case .success: succeeded[sendable[position]] = true
+            case .failure(let error):
+                failures += 1
+                if firstError == nil { firstError = error }
+                if error.isFatal { fatal = true }
+            }
+        }
+        let outcome = OutboxDeliveryOutcome(rows: rows.map { ($0.id, $0.key) }, succeeded: succeeded)
+        try await remove(outcome.delivered, on: work)
+        stats.withLock {
+            $0.published += outcome.delivered.count
+            $0.failed += failures
+            $0.batches += 1
+        }
+        if fatal {
+            stateLog.enter(.deliveryFailing, level: .error,
+                           "fatal producer error; recreating the producer and resuming from the oldest undelivered row",
+                           metadata: ["error": "\(firstError.map { "\($0)" } ?? "fatal")"])
+            await dropProducer(producer)
+        }
+        if outcome.retained.isEmpty {
+            loop.retryPending = false
+            loop.backoff = configuration.initialBackoff
+            stateLog.enter(.active, "outbox relay delivering again", metadata: ["table": "\(schema.table)"])
+        } else {
+            loop.retryPending = !isStopping
+            if !fatal {
+                stateLog.enter(.deliveryFailing, level: .warning, "outbox deliveries failing; rows kept and retried",
+                               metadata: ["failed": "\(failures)", "error": "\(firstError.map { "\($0)" } ?? "")"])
+            }
+        }
+        return outcome.delivered.count
+    }
+
+    private func fetchPending(on work: PostgresConnection) async throws -> [OutboxRow] {
+        let rows = try await work.query(
+            """
+            SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at
+            FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL ORDER BY id LIMIT \(configuration.batchSize)
+            """
+        )
+        return try rows.map { row in
+            OutboxRow(
+                id: try row.decode(Int64.self, column: 0),
+                eventID: try row.decode(UUID.self, column: 1),
+                topic: try row.decode(String.self, column: 2),
+                key: try row.decode(String?.self, column: 3),
+                eventType: try row.decode(String.self, column: 4),
+                headersText: try row.decode(String.self, column: 5),
+                payload: try row.decode(String.self, column: 6),
+                createdAt: try row.decode(Date.self, column: 7)
+            )
+        }
+    }
+
+    private func remove(_ ids: [Int64], on work: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        if configuration.keepDelivered != nil {
+            try await work.execute(
+                "UPDATE \(unsafeSQL: schema.table) SET delivered_at = clock_timestamp() WHERE id = ANY(\(ids)::bigint[])"
+            )
+        } else {
+            try await work.execute("DELETE FROM \(unsafeSQL: schema.table) WHERE id = ANY(\(ids)::bigint[])")
+        }
+    }
+
+    /// Backlog metrics and the audit cleanup, each on its own interval.
+    private func housekeeping(on work: PostgresConnection, loop: inout ActiveLoopState) async throws {
+        let now = ContinuousClock.now
+        if let interval = configuration.metricsInterval, now - loop.lastMetrics >= interval {
+            loop.lastMetrics = now
+            let snapshot = try await refreshBacklog(on: work)
+            logger.info("outbox relay metrics", metadata: [
+                "published": "\(snapshot.published)", "failed": "\(snapshot.failed)",
+                "backlog": "\(snapshot.backlog)", "oldest_age_s": "\(snapshot.oldestPendingAge)",
+                "producer_restarts": "\(snapshot.producerRestarts)",
+            ])
+        }
+        if let keep = configuration.keepDelivered, now - loop.lastCleanup >= .seconds(60) {
+            loop.lastCleanup = now
+            try await OutboxCleanup(schema: schema, keepDelivered: keep).run(on: work)
+        }
+    }
+
+    /// Queries the backlog (rows waiting and the oldest's age) into `metrics`.
+    @discardableResult
+    public func refreshBacklog(on work: PostgresConnection) async throws -> OutboxRelayMetrics {
+        let rows = try await work.query(
+            """
+            SELECT count(*)::bigint, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::float8
+            FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL
+            """
+        )
+        let backlog = try rows.first?.decode(Int64.self, column: 0) ?? 0
+        let age = try rows.first?.decode(Double.self, column: 1) ?? 0
+        return stats.withLock {
+            $0.backlog = Int(backlog)
+            $0.oldestPendingAge = age
+            return $0
+        }
+    }
+
+    // MARK: - Producer
+
+    private func currentProducer() throws -> KafkaProducer {
+        try producerBox.withLock { box in
+            if let producer = box { return producer }
+            let producer = try KafkaProducer(configuration: configuration.producer, logger: logger)
+            box = producer
+            return producer
+        }
+    }
+
+    private func dropProducer(_ producer: KafkaProducer) async {
+        let dropped = producerBox.withLock { box -> Bool in
+            guard box === producer else { return false }
+            box = nil
+            return true
+        }
+        if dropped { stats.withLock { $0.producerRestarts += 1 } }
+        await producer.shutdown()
+    }
+
+    /// Test hook: makes librdkafka raise a fatal error on the current producer
+    /// (`rd_kafka_test_fatal_error`), as a spurious idempotence failure would.
+    public func _injectFatalProducerError() {
+        let producer = producerBox.withLock { $0 }
+        try? producer?._testFatalError(code: .outOfOrderSequenceNumber, reason: "injected by a test")
+    }
+
+    // MARK: - Helpers
+
+    private func setActive(_ active: Bool) { stats.withLock { $0.isActive = active } }
+
+    private func sleepUnlessStopping(_ duration: Duration) async {
+        guard !isStopping else { return }
+        await wake.wait(timeout: duration)
+    }
+
+    /// FNV-1a, 64 bit: stable across processes and versions (Swift's `hashValue` is not).
+    static func stableHash(_ string: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in string.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+}

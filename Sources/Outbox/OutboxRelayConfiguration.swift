@@ -1,0 +1,57 @@
+import Kafka
+
+/// Settings of an `OutboxRelay`. Every property has a default that suits one relay per
+/// service database.
+public struct OutboxRelayConfiguration: Sendable {
+    /// Rows read, produced and removed per batch (default 1,000; 1…50,000).
+    public var batchSize: Int = 1_000
+    /// How often an idle relay checks the table when no notification arrives
+    /// (default 1 s). Notifications make new events go out within milliseconds; this
+    /// only bounds the delay if a notification is lost.
+    public var pollInterval: Duration = .seconds(1)
+    /// How often a standby relay tries to take the lock (default 1 s): the takeover time
+    /// after the active relay dies.
+    public var standbyRetryInterval: Duration = .seconds(1)
+    /// First and largest wait between attempts while the database or broker fails
+    /// (defaults 100 ms and 5 s; doubles in between).
+    public var initialBackoff: Duration = .milliseconds(100)
+    public var maximumBackoff: Duration = .seconds(5)
+    /// Keep delivered rows this long for audit (marked `delivered_at`), then delete them;
+    /// `nil` (default) deletes rows as soon as they are delivered.
+    public var keepDelivered: Duration?
+    /// How often the relay logs its metrics while active (default 30 s; `nil` never).
+    public var metricsInterval: Duration? = .seconds(30)
+    /// `ce_source` for rows whose headers have none (rows written by foreign code).
+    public var defaultSource: String = "/choreo/outbox-relay"
+    /// How long a graceful shutdown waits for an in-flight batch before abandoning it
+    /// (default 5 s). Abandoned rows stay in the outbox.
+    public var shutdownGracePeriod: Duration = .seconds(5)
+    /// The advisory-lock key that elects the one active relay per database; defaults to a
+    /// stable hash of the table name.
+    public var lockKey: Int64?
+    /// The producer. The relay forces `enableIdempotence = true`, `acks = all`, no message
+    /// timeout and librdkafka's `enable.gapless.guarantee`, so that a delivery never times
+    /// out leaving later rows of its key delivered.
+    public var producer: KafkaProducerConfiguration
+
+    public init(producer: KafkaProducerConfiguration) {
+        self.producer = producer
+    }
+
+    func validated() throws -> OutboxRelayConfiguration {
+        guard (1...50_000).contains(batchSize) else {
+            throw OutboxError(code: .configuration, message: "batchSize must be between 1 and 50000, got \(batchSize)")
+        }
+        guard pollInterval > .zero, standbyRetryInterval > .zero, initialBackoff > .zero,
+            maximumBackoff >= initialBackoff
+        else {
+            throw OutboxError(code: .configuration, message: "intervals must be positive and maximumBackoff ≥ initialBackoff")
+        }
+        var copy = self
+        copy.producer.enableIdempotence = true
+        copy.producer.acks = .all
+        copy.producer.messageTimeout = .zero
+        copy.producer.client.rawProperties["enable.gapless.guarantee"] = "true"
+        return copy
+    }
+}

@@ -1,0 +1,241 @@
+import CLibPQ
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// One PostgreSQL connection (a libpq `PGconn`).
+///
+/// Threading: the `PGconn` is owned by the connection's private serial queue; every libpq
+/// call runs there, never on the Swift cooperative pool, so a slow query blocks only this
+/// connection. Calls are executed in the order they are made. A connection is one session:
+/// use it from one task at a time (a transaction spans several calls).
+public final class PostgresConnection: Sendable {
+    /// Safe to send: every access to `handle` happens on `queue`, a serial queue, after
+    /// `connect` returned; the handle is freed exactly once, in `close()` or `deinit`.
+    final class Handle: @unchecked Sendable {
+        var connection: OpaquePointer?
+        init(_ connection: OpaquePointer?) { self.connection = connection }
+    }
+
+    struct State {
+        var closed = false
+        var savepointDepth = 0
+        var listeners: [UUID: Listener] = [:]
+        var pumping = false
+    }
+
+    struct Listener {
+        var channel: String
+        var continuation: AsyncThrowingStream<PostgresNotification, any Error>.Continuation
+    }
+
+    let handle: Handle
+    let queue: DispatchQueue
+    let state = Mutex(State())
+    let logger: Logger
+    /// Where it is connected (no password), for messages.
+    public let endpoint: String
+    /// The server process id of this session.
+    public let backendPID: Int32
+
+    private init(handle: Handle, queue: DispatchQueue, endpoint: String, backendPID: Int32, logger: Logger) {
+        self.handle = handle
+        self.queue = queue
+        self.endpoint = endpoint
+        self.backendPID = backendPID
+        self.logger = logger
+    }
+
+    deinit {
+        if let connection = handle.connection { PQfinish(connection) }
+    }
+
+    /// Opens a connection.
+    /// - Throws: `PostgresError.connectionFailed` naming host, port and database (never the
+    ///   password) and the server's reason.
+    public static func connect(
+        configuration: PostgresConfiguration,
+        logger: Logger = Logger(label: "choreo.postgres")
+    ) async throws -> PostgresConnection {
+        let queue = DispatchQueue(label: "choreo.postgres.connection")
+        let endpoint = configuration.description
+        let (handle, pid): (Handle, Int32) = try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                let pairs = configuration.libpqParameters
+                let connection = withCStringArray(pairs.map(\.0)) { keywords in
+                    withCStringArray(pairs.map(\.1)) { values in
+                        PQconnectdbParams(keywords, values, 0)
+                    }
+                }
+                guard let connection, PQstatus(connection) == CONNECTION_OK else {
+                    let reason = connection.map { Self.lastError($0) } ?? "out of memory"
+                    if let connection { PQfinish(connection) }
+                    continuation.resume(
+                        throwing: PostgresError(
+                            code: .connectionFailed, message: "cannot connect to \(endpoint): \(reason)"))
+                    return
+                }
+                continuation.resume(returning: (Handle(connection), PQbackendPID(connection)))
+            }
+        }
+        return PostgresConnection(handle: handle, queue: queue, endpoint: endpoint, backendPID: pid, logger: logger)
+    }
+
+    /// Whether the connection was closed or found broken.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Closes the connection; idempotent. Notification streams end.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.markClosed(error: nil)
+                if let connection = self.handle.connection {
+                    PQfinish(connection)
+                    self.handle.connection = nil
+                }
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Runs `body` with the `PGconn` on the connection's queue.
+    func withHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                guard let connection = self.handle.connection, !self.isClosed else {
+                    continuation.resume(
+                        throwing: PostgresError(code: .connectionClosed, message: "the connection to \(self.endpoint) is closed"))
+                    return
+                }
+                continuation.resume(with: Result { try body(connection) })
+            }
+        }
+    }
+
+    /// Runs a statement and returns its rows (all of them, in memory).
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await withHandle { connection in try self.run(query, on: connection) }
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) async throws -> Int {
+        try await self.query(query).affectedRows
+    }
+
+    /// Runs one or more statements without parameters (migrations, `BEGIN`…). The text is
+    /// sent as is: never build it from input.
+    public func simpleQuery(_ sql: String) async throws {
+        try await withHandle { connection in
+            let result = PQexec(connection, sql)
+            defer { PQclear(result) }
+            try self.check(result, on: connection)
+        }
+    }
+
+    /// Sends `NOTIFY channel, payload` (delivered when the transaction commits).
+    public func notify(_ channel: String, payload: String) async throws {
+        try await execute("SELECT pg_notify(\(channel), \(payload))")
+    }
+
+    // MARK: - libpq, on the queue
+
+    func run(_ query: PostgresQuery, on connection: OpaquePointer) throws -> PostgresRows {
+        let result: OpaquePointer? = withOptionalCStringArray(query.binds) { values in
+            PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, on: connection)
+        guard let result else { return PostgresRows(rows: [], columnNames: [], affectedRows: 0) }
+        let fields = Int(PQnfields(result))
+        let tuples = Int(PQntuples(result))
+        var names: [String] = []
+        names.reserveCapacity(fields)
+        for field in 0..<fields { names.append(String(cString: PQfname(result, Int32(field)))) }
+        let columns = PostgresColumns(names: names)
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(tuples)
+        for tuple in 0..<tuples {
+            var values: [String?] = []
+            values.reserveCapacity(fields)
+            for field in 0..<fields {
+                if PQgetisnull(result, Int32(tuple), Int32(field)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(tuple), Int32(field))))
+                }
+            }
+            rows.append(PostgresRow(columns: columns, values: values))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(rows: rows, columnNames: names, affectedRows: affected)
+    }
+
+    /// Throws the error a result carries; marks the connection closed when it broke.
+    func check(_ result: OpaquePointer?, on connection: OpaquePointer) throws {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return
+        default:
+            if PQstatus(connection) != CONNECTION_OK {
+                let error = PostgresError(
+                    code: .connectionClosed,
+                    message: "lost the connection to \(endpoint): \(Self.lastError(connection))")
+                markClosed(error: error)
+                throw error
+            }
+            guard let result else {
+                throw PostgresError(code: .protocolViolation, message: Self.lastError(connection))
+            }
+            func field(_ code: Character) -> String? {
+                guard let value = PQresultErrorField(result, Int32(code.asciiValue ?? 0)) else { return nil }
+                return String(cString: value)
+            }
+            let sqlState = field("C").map(SQLState.init(rawValue:))
+            let message = field("M") ?? Self.lastError(connection)
+            let code: PostgresError.Code =
+                sqlState.map { $0.rawValue.hasPrefix("08") || $0 == .adminShutdown || $0 == .crashShutdown } == true
+                ? .connectionClosed : .server
+            throw PostgresError(
+                code: code, sqlState: sqlState, message: message, detail: field("D"), constraint: field("n"))
+        }
+    }
+
+    static func lastError(_ connection: OpaquePointer) -> String {
+        guard let text = PQerrorMessage(connection) else { return "unknown error" }
+        return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func markClosed(error: (any Error)?) {
+        let listeners = state.withLock { state -> [Listener] in
+            state.closed = true
+            defer { state.listeners = [:] }
+            return Array(state.listeners.values)
+        }
+        for listener in listeners {
+            if let error { listener.continuation.finish(throwing: error) } else { listener.continuation.finish() }
+        }
+    }
+}
+
+/// Calls `body` with a NULL-terminated-free C array of C strings (`char *const *`).
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { buffer in
+        // The array holds at least the terminating nil, so it has a base address.
+        guard let base = buffer.baseAddress else { preconditionFailure("non-empty array without storage") }
+        return body(base)
+    }
+}
+
+/// Like `withCStringArray`, with `nil` entries passed as NULL (SQL NULL parameters).
+func withOptionalCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    guard !strings.isEmpty else { return body(nil) }
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
+}

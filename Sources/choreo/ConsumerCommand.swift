@@ -1,0 +1,157 @@
+import ArgumentParser
+import Consumers
+import Contracts
+import Foundation
+import Kafka
+import Logging
+import Outbox
+import Postgres
+import ServiceLifecycle
+import Topics
+
+/// `choreo consumer list|status|run`: consumer-group deployments from `consumers/*.yaml`.
+struct ConsumerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consumer",
+        abstract: "Run, list and inspect consumer groups declared in consumers/*.yaml.",
+        subcommands: [ConsumerListCommand.self, ConsumerStatusCommand.self, ConsumerRunCommand.self]
+    )
+}
+
+struct ConsumerListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the declared consumer groups.")
+
+    @OptionGroup var root: RootOptions
+
+    func run() throws {
+        let specs = try ConsumerGroupSpec.loadAll(root.projectRoot.consumers)
+        guard !specs.isEmpty else {
+            print("no consumer groups declared in \(root.projectRoot.consumers.path)")
+            return
+        }
+        print("GROUP".padding(28) + "SERVICE".padding(16) + "INSTANCES".padding(11) + "TOPICS → HANDLES")
+        for spec in specs {
+            print(
+                spec.group.padding(28) + spec.service.padding(16) + "\(spec.instances ?? 1)".padding(11)
+                    + spec.topics.joined(separator: ",") + " → " + spec.handles.joined(separator: ","))
+        }
+    }
+}
+
+struct ConsumerStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Per partition: committed offset, high watermark and lag; and the retry/dead-letter backlog."
+    )
+
+    @OptionGroup var root: RootOptions
+    @OptionGroup var kafka: KafkaOptions
+
+    @Argument(help: "The group (default: every declared group).")
+    var group: String?
+
+    func run() async throws {
+        LoggingSystem.bootstrapOnce()
+        let specs = try ConsumerGroupSpec.loadAll(root.projectRoot.consumers).filter { group == nil || $0.group == group }
+        if let group, specs.isEmpty {
+            throw ValidationError("no consumer group '\(group)' in \(root.projectRoot.consumers.path)")
+        }
+        let admin = try KafkaAdmin(configuration: try kafka.configuration(root: root.projectRoot))
+        let metadata = try await admin.metadata(timeout: .seconds(10))
+        for spec in specs {
+            print("\(spec.group) (service \(spec.service))")
+            print("  " + "TOPIC".padding(36) + "PART".padding(6) + "COMMITTED".padding(12) + "HIGH".padding(12) + "LAG")
+            let retryTopics = try spec.retryPolicy().delays.map { RetryPolicy.retryTopic(group: spec.group, delay: $0) }
+            var retryBacklog: Int64 = 0
+            for topic in spec.topics + retryTopics {
+                guard let described = metadata.topics.first(where: { $0.name == topic }) else {
+                    print("  " + topic.padding(36) + "(topic does not exist)")
+                    continue
+                }
+                let partitions = described.partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
+                let committed = try await admin.committedOffsets(group: spec.group, partitions: partitions, timeout: .seconds(10))
+                for partition in partitions {
+                    let marks = try await admin.watermarks(topic: topic, partition: partition.partition, timeout: .seconds(10))
+                    let offset = committed.first { $0.partition == partition.partition }?.offset ?? -1
+                    let lag = offset >= 0 ? marks.high - offset : marks.high - marks.low
+                    if retryTopics.contains(topic) { retryBacklog += lag }
+                    print("  " + topic.padding(36) + "\(partition.partition)".padding(6)
+                        + (offset >= 0 ? "\(offset)" : "-").padding(12) + "\(marks.high)".padding(12) + "\(lag)")
+                }
+            }
+            var deadLetters: Int64 = 0
+            if let dlq = metadata.topics.first(where: { $0.name == spec.resolvedDeadLetterTopic }) {
+                for partition in dlq.partitions {
+                    let marks = try await admin.watermarks(topic: dlq.name, partition: partition.id, timeout: .seconds(10))
+                    deadLetters += marks.high - marks.low
+                }
+            }
+            print("  retry backlog: \(retryBacklog); dead letters in \(spec.resolvedDeadLetterTopic): \(deadLetters)")
+        }
+    }
+}
+
+struct ConsumerRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a consumer group's instances in this process until SIGTERM/SIGINT.",
+        discussion: """
+            --instances N starts N consumer instances (Kafka group members) in this process;
+            run the command on several hosts to spread them. SIGTERM or SIGINT finishes each
+            instance's batch, commits and leaves the group.
+            """
+    )
+
+    @OptionGroup var root: RootOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: "The group, as declared in consumers/<group>.yaml.")
+    var group: String
+
+    @Option(help: "Consumer instances in this process (default: the spec's instances).")
+    var instances: Int?
+
+    func run() async throws {
+        LoggingSystem.bootstrapOnce()
+        let logger = Logger(label: "choreo.consumer.\(group)")
+        let file = root.projectRoot.consumers.appending(path: "\(group).yaml")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ValidationError("no consumer group '\(group)': \(file.path) does not exist (see `choreo consumer list`)")
+        }
+        let spec = try ConsumerGroupSpec.load(file)
+        let count = instances ?? spec.instances ?? 1
+        guard (1...64).contains(count) else { throw ValidationError("--instances must be 1…64") }
+        let service = try ServiceHandlers.make(for: spec)
+        let registry = try ContractRegistry(directory: root.projectRoot.contracts)
+        let postgres = try database.configuration(service: spec.service)
+        let connection = try await PostgresConnection.connect(configuration: postgres, logger: logger)
+        try await ConsumerSchema.install(on: connection)
+        _ = try await Migrator(migrations: service.migrations).migrate(on: connection)
+        try await OutboxSchema.standard.install(on: connection)
+        await connection.close()
+        let catalog = try TopicCatalog.load(directory: root.projectRoot.topics)
+        var configuration = ConsumerConfiguration(
+            group: spec.group, topics: spec.topics, handlers: service.handlers, registry: registry,
+            writer: OutboxWriter(registry: registry, source: "/services/\(spec.service)", routes: catalog.outboxRoutes),
+            database: postgres, kafka: try kafka.configuration(root: root.projectRoot))
+        configuration.batchSize = spec.batchSize ?? configuration.batchSize
+        configuration.retry = try spec.retryPolicy()
+        configuration.deadLetterTopic = spec.deadLetterTopic
+        configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
+        let runtimes = try (0..<count).map { index in
+            try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
+        }
+        logger.info("running consumer group", metadata: ["group": "\(group)", "instances": "\(count)"])
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: runtimes, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
+    }
+}
+
+extension String {
+    /// Left-aligned in a column of `width` characters.
+    func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}
