@@ -42,6 +42,7 @@ struct BatchTransaction: Sendable {
     }
 
     struct HandlerFailed: Error {
+        var event: UUID
         var error: any Error
     }
 
@@ -49,28 +50,33 @@ struct BatchTransaction: Sendable {
         var seen = Set<UUID>()
         let unique = events.filter { seen.insert($0.event.envelope.id).inserted }
         let inBatchDuplicates = events.count - unique.count
+        var knownFailures: [UUID: any Error] = [:]
         if optimistic {
             do {
                 var outcome = try await connection.withTransaction { tx in
-                    try await runInTransaction(unique, savepoints: false, on: tx)
+                    try await runInTransaction(unique, savepoints: false, knownFailures: [:], on: tx)
                 }
                 outcome.duplicates += inBatchDuplicates
                 return outcome
             } catch let failed as HandlerFailed {
                 if TransientFailure.isTransient(failed.error) { throw failed.error }
+                // Redo with savepoints; the handler that failed is not called a second time
+                // for this delivery: its failure stands.
+                knownFailures[failed.event] = failed.error
             }
         }
+        let failures = knownFailures
         var outcome = try await connection.withTransaction { tx in
-            try await runInTransaction(unique, savepoints: true, on: tx)
+            try await runInTransaction(unique, savepoints: true, knownFailures: failures, on: tx)
         }
         outcome.duplicates += inBatchDuplicates
         outcome.redone = optimistic
         return outcome
     }
 
-    private func runInTransaction(_ unique: [PlannedEvent], savepoints: Bool, on tx: PostgresConnection)
-        async throws -> Outcome
-    {
+    private func runInTransaction(
+        _ unique: [PlannedEvent], savepoints: Bool, knownFailures: [UUID: any Error], on tx: PostgresConnection
+    ) async throws -> Outcome {
         let fresh = try await insertProcessed(unique.map(\.event.envelope.id), on: tx)
         var outcome = Outcome(duplicates: unique.count - fresh.count)
         var blocked = try await parking?.blockedKeys(unique.compactMap(\.event.key), on: tx) ?? [:]
@@ -81,7 +87,13 @@ struct BatchTransaction: Sendable {
                 outcome.parked += 1
                 continue
             }
-            if let failure = try await handle(planned, savepoint: savepoints, on: tx) {
+            let failure: Failure?
+            if let known = knownFailures[id] {
+                failure = Failure(planned: planned, error: "\(known)", isPermanent: known is PermanentFailure)
+            } else {
+                failure = try await handle(planned, savepoint: savepoints, on: tx)
+            }
+            if let failure {
                 outcome.failures.append(failure)
                 if let parking, let key = planned.event.key {
                     try await parking.block(key: key, by: id, on: tx)
@@ -117,7 +129,7 @@ struct BatchTransaction: Sendable {
                 try await planned.handler(planned.event, context)
                 return nil
             } catch {
-                throw HandlerFailed(error: error)
+                throw HandlerFailed(event: planned.event.envelope.id, error: error)
             }
         }
         do {

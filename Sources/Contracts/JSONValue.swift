@@ -54,6 +54,31 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// JSON equality: numbers by value, strings by code points (not Unicode canonical
+    /// equivalence, which Swift's `String ==` uses), objects ignoring member order.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let flag): hasher.combine(flag)
+        case .number(let number): hasher.combine(number)
+        case .string(let string): hasher.combine(string.utf8.count); for byte in string.utf8 { hasher.combine(byte) }
+        case .array(let array): hasher.combine(array)
+        case .object(let object): hasher.combine(object)
+        }
+    }
+
     /// The JSON Schema type name: null, boolean, integer (integral numbers), number, string, array, object.
     var schemaTypeName: String {
         switch self {

@@ -23,10 +23,17 @@ struct ConsumerRuntimeTests {
             #expect(try await harness.effectCounts().count == 200)
             // A crash after the database commit but before the offset commit redelivers the
             // batch: rewind the group's offsets to the start and run again.
-            let consumer = try KafkaConsumer(
-                configuration: KafkaConsumerConfiguration(
-                    client: KafkaConfiguration(bootstrapServers: harness.broker.bootstrapServers),
-                    groupID: ConsumerTestHarness.group))
+            // Join the group (as the restarted instance would) and move its offsets back.
+            var rewindConfiguration = KafkaConsumerConfiguration(
+                client: KafkaConfiguration(bootstrapServers: harness.broker.bootstrapServers),
+                groupID: ConsumerTestHarness.group)
+            rewindConfiguration.sessionTimeout = .seconds(6)
+            let consumer = try KafkaConsumer(configuration: rewindConfiguration)
+            try consumer.subscribe(topics: [ConsumerTestHarness.topic])
+            try await waitUntil {
+                _ = try await consumer.poll(maxMessages: 1, timeout: .milliseconds(100))
+                return try consumer.assignment.count == ConsumerTestHarness.partitions
+            }
             try await consumer.commit(
                 (0..<ConsumerTestHarness.partitions).map {
                     KafkaTopicPartitionOffset(topic: ConsumerTestHarness.topic, partition: Int32($0), offset: 0)

@@ -23,10 +23,14 @@ struct RelayProcessTests {
             let total = keys * perKey
             #expect(try await harness.pendingCount() == total)
             let url = databaseURL(of: harness.database)
-            let first = try RelayProcess.start(database: url, bootstrap: harness.broker.bootstrapServers, batchSize: 100)
+            let arguments = [
+                "relay", "--database-url", url, "--bootstrap-servers", harness.broker.bootstrapServers,
+                "--batch-size", "100", "--source", "/tests/relay-process",
+            ]
+            let first = try ChoreoProcess.start(arguments)
             defer { first.kill() }
             try await waitUntil { try await harness.pendingCount() < total }
-            let second = try RelayProcess.start(database: url, bootstrap: harness.broker.bootstrapServers, batchSize: 100)
+            let second = try ChoreoProcess.start(arguments)
             defer { second.kill() }
             // Kill the active relay in the middle of the backlog.
             try await waitUntil { try await harness.pendingCount() < total * 3 / 4 }
@@ -44,40 +48,5 @@ struct RelayProcessTests {
             #expect(await second.waitForExit(timeout: .seconds(15)) == 0)
             await connection.close()
         }
-    }
-}
-
-/// A `choreo relay` child process.
-final class RelayProcess {
-    let process: Process
-
-    private init(process: Process) { self.process = process }
-
-    static func start(database: String, bootstrap: String, batchSize: Int) throws -> RelayProcess {
-        let process = Process()
-        process.executableURL = try ChoreoBinary.url()
-        process.arguments = [
-            "relay", "--database-url", database, "--bootstrap-servers", bootstrap,
-            "--batch-size", "\(batchSize)", "--source", "/tests/relay-process",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["CHOREO_LOG_LEVEL"] = "warning"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return RelayProcess(process: process)
-    }
-
-    func kill(signal: Int32 = SIGKILL) {
-        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
-    }
-
-    /// The exit status, or nil when it did not exit in time.
-    func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return process.isRunning ? nil : process.terminationStatus
     }
 }

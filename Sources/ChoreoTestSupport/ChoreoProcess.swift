@@ -1,0 +1,38 @@
+import Foundation
+
+/// A `choreo` child process, for tests that kill or signal it.
+public final class ChoreoProcess {
+    public let process: Process
+
+    private init(process: Process) { self.process = process }
+
+    /// Starts `choreo <arguments>` with `CHOREO_LOG_LEVEL=warning` and stdout discarded.
+    public static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChoreoProcess {
+        let process = Process()
+        process.executableURL = try ChoreoBinary.url()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["CHOREO_LOG_LEVEL"] = "warning"
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return ChoreoProcess(process: process)
+    }
+
+    /// Sends `signal` if the process still runs.
+    public func kill(signal: Int32 = SIGKILL) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    /// The exit status, or nil when it did not exit within `timeout`.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    deinit { kill() }
+}

@@ -1,0 +1,81 @@
+import ChoreoTestSupport
+import Consumers
+import Foundation
+import Kafka
+import Postgres
+import Testing
+
+/// `choreo consumer run` as a separate process, killed with SIGKILL mid-stream.
+@Suite("Consumer processes: kill -9 and restart")
+struct ConsumerProcessTests {
+    /// A project root with the test contract, its topics and a group run by the built-in
+    /// `event-log` service.
+    static func projectRoot() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appending(path: "choreo-consumer-process-\(UUID())")
+        let registry = try TestContracts.registry()
+        let contracts = root.appending(path: "contracts/test.event")
+        try FileManager.default.createDirectory(at: contracts, withIntermediateDirectories: true)
+        for type in registry.types {
+            guard let contract = registry.contract(for: type) else { continue }
+            try Data(contract.bytes).write(to: contracts.appending(path: "v\(type.version).schema.json"))
+        }
+        let topics = root.appending(path: "topics")
+        try FileManager.default.createDirectory(at: topics, withIntermediateDirectories: true)
+        try """
+            name: \(ConsumerTestHarness.topic)
+            kind: events
+            partitions: \(ConsumerTestHarness.partitions)
+            eventTypes: [test.event.v1]
+            """.write(to: topics.appending(path: "events.yaml"), atomically: true, encoding: .utf8)
+        let consumers = root.appending(path: "consumers")
+        try FileManager.default.createDirectory(at: consumers, withIntermediateDirectories: true)
+        try """
+            group: \(ConsumerTestHarness.group)
+            service: event-log
+            topics: [\(ConsumerTestHarness.topic)]
+            handles: [test.event.v1]
+            batchSize: 100
+            retry: { delays: [300ms, 600ms] }
+            """.write(to: consumers.appending(path: "\(ConsumerTestHarness.group).yaml"), atomically: true, encoding: .utf8)
+        return root
+    }
+
+    @Test("kill -9 of a consumer mid-stream: after restart every event's effects are applied exactly once")
+    func killNineAndRestart() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let total = 3_000
+            try await harness.publish((0..<total).map { ("k\($0 % 17)", $0) })
+            let root = try Self.projectRoot()
+            let arguments = [
+                "consumer", "run", ConsumerTestHarness.group, "--root", root.path,
+                "--bootstrap-servers", harness.broker.bootstrapServers, "--database-url", databaseURL(of: harness.database),
+            ]
+            let connection = try await PostgresConnection.connect(configuration: harness.database)
+            defer { Task { await connection.close() } }
+            func logged() async throws -> Int {
+                let exists = try await connection.query("SELECT to_regclass('event_log') IS NOT NULL")
+                guard try exists.first?.decode(Bool.self, column: 0) == true else { return 0 }
+                let rows = try await connection.query("SELECT count(*)::bigint FROM event_log")
+                return Int(try #require(rows.first).decode(Int64.self, column: 0))
+            }
+            let first = try ChoreoProcess.start(arguments)
+            try await waitUntil(timeout: .seconds(60)) { try await logged() >= 300 }
+            first.kill(signal: SIGKILL)
+            _ = await first.waitForExit(timeout: .seconds(10))
+            let atKill = try await logged()
+            #expect(atKill < total, "the kill happened mid-stream")
+            let second = try ChoreoProcess.start(arguments)
+            try await waitUntil(timeout: .seconds(90)) { try await logged() == total }
+            second.kill(signal: SIGTERM)
+            #expect(await second.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM stops the group cleanly")
+            let processed = try await connection.query(
+                "SELECT count(*)::bigint, count(DISTINCT event_id)::bigint FROM processed_events WHERE consumer_group = \(ConsumerTestHarness.group)")
+            let row = try #require(processed.first)
+            #expect(try row.decode(Int64.self, column: 0) == Int64(total))
+            #expect(try row.decode(Int64.self, column: 1) == Int64(total))
+            #expect(try await logged() == total)
+            let letters = try await harness.deadLetters.read(timeout: .milliseconds(500)) { _ in false }
+            #expect(letters.isEmpty, "no event was dead-lettered")
+        }
+    }
+}

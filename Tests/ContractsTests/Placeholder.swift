@@ -1,1 +1,0 @@
-// Placeholder until ContractsTests are written.
