@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChoreoCLITests",
-            dependencies: ["ChoreoTestSupport", "Kafka"],
+            dependencies: ["ChoreoTestSupport", "Kafka", "Topics", "Contracts"],
             swiftSettings: strict
         ),
     ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Topics
 
 /// `choreo broker`: runs the embedded Kafka broker (librdkafka mock cluster).
 struct BrokerCommand: AsyncParsableCommand {
@@ -18,6 +19,13 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("topic"), help: "A topic to create, as name:partitions (repeatable).")
     var topics: [String] = []
+
+    @Option(
+        name: .customLong("topics"),
+        help: "Create every topic declared in this directory (e.g. topics/), with its partition count.")
+    var topicsDirectory: String?
+
+    @OptionGroup var root: RootOptions
 
     func validate() throws {
         guard brokers >= 1 else { throw ValidationError("--brokers must be at least 1") }
@@ -37,7 +45,12 @@ struct BrokerCommand: AsyncParsableCommand {
 
     /// The topics to create at start; other sources (e.g. a topics/ directory) can add to it.
     func declaredTopics() throws -> [(name: String, partitions: Int)] {
-        try Self.parseTopics(topics).map { (name: $0.0, partitions: $0.1) }
+        var declared = try Self.parseTopics(topics).map { (name: $0.0, partitions: $0.1) }
+        if let topicsDirectory {
+            let catalog = try TopicCatalog.load(directory: URL(filePath: topicsDirectory, directoryHint: .isDirectory))
+            declared += catalog.topics.map { (name: $0.name, partitions: $0.partitions) }
+        }
+        return declared
     }
 
     func run() async throws {
@@ -52,6 +65,10 @@ struct BrokerCommand: AsyncParsableCommand {
         if let bootstrapFile {
             try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
         }
+        // Later commands in this project find the broker without --bootstrap-servers.
+        let project = root.projectRoot
+        try? DevState(bootstrapServers: cluster.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: project)
+        defer { DevState.remove(root: project, ifOwnedBy: getpid()) }
         FileHandle.standardError.write(Data("embedded Kafka broker running with \(brokers) broker(s); Ctrl-C to stop\n".utf8))
         let signal = await Self.waitForTermination()
         FileHandle.standardError.write(Data("received \(signal), stopping the embedded broker\n".utf8))

@@ -13,6 +13,7 @@ struct Choreo: AsyncParsableCommand {
             DevCommand.self,
             PublishCommand.self,
             ConsumeCommand.self,
+            TopicsCommand.self,
             RelayCommand.self,
             ConsumerCommand.self,
             BenchCommand.self,
