@@ -10,7 +10,8 @@ final class ConsumerCallbackState: Sendable {
     private let continuation: AsyncStream<KafkaRebalanceEvent>.Continuation
 
     init() {
-        (events, continuation) = AsyncStream.makeStream(of: KafkaRebalanceEvent.self)
+        // Bounded: nobody may be listening, and only the recent history matters.
+        (events, continuation) = AsyncStream.makeStream(of: KafkaRebalanceEvent.self, bufferingPolicy: .bufferingNewest(1000))
     }
 
     func setHandler(_ handler: @escaping Handler) {
@@ -24,7 +25,12 @@ final class ConsumerCallbackState: Sendable {
         continuation.yield(event)
     }
 
-    func finish() { continuation.finish() }
+    /// Ends the stream and drops the handler, which commonly captures the consumer (a cycle
+    /// that would otherwise keep the consumer alive after close).
+    func finish() {
+        handler.withLock { $0 = nil }
+        continuation.finish()
+    }
 }
 
 /// `rebalance_cb`: runs on the consumer thread inside `rd_kafka_consumer_poll` or

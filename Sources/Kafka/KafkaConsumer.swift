@@ -92,6 +92,7 @@ public final class KafkaConsumer: Sendable {
     /// BEFORE the assignment changes: on `.revoked` the partitions are still assigned, so the
     /// handler can commit finished work with ``commitSync(_:)``. Keep it short; do not call the
     /// async consumer methods from it (they would wait for the thread the handler is blocking).
+    /// The handler may capture the consumer: it is released by ``close()``.
     public func setRebalanceHandler(_ handler: @escaping @Sendable (KafkaRebalanceEvent) -> Void) {
         callbacks.setHandler(handler)
     }

@@ -17,8 +17,10 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     @Option(help: "Value size in bytes.")
     var size: Int = 200
 
-    @Option(help: "Partitions of the benchmark topics.")
-    var partitions: Int = 4
+    /// The embedded broker keeps only about 5 MB (100,000 messages) per partition and drops the
+    /// oldest beyond that, so the topic must spread the run over enough partitions.
+    @Option(help: "Partitions of the benchmark topics (the embedded broker keeps ~5 MB per partition).")
+    var partitions: Int = 16
 
     func validate() throws {
         guard messages > 0, size > 0, partitions > 0 else { throw ValidationError("--messages, --size and --partitions must be positive") }
