@@ -29,6 +29,12 @@ public struct TopicPlan: Sendable, Equatable, CustomStringConvertible {
         public var key: String
         public var old: String?
         public var new: String
+
+        public init(key: String, old: String?, new: String) {
+            self.key = key
+            self.old = old
+            self.new = new
+        }
     }
 
     public enum Problem: Sendable, Equatable {
