@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CHOREO_TEST_DATABASE_URL="${CHOREO_TEST_DATABASE_URL:-postgresql://choreo:choreo@127.0.0.1:5432/choreo}"
 swift build --build-tests "$@"
-swift test --skip-build "$@"
+# Everything except the test that restarts PostgreSQL, then that one alone.
+swift test --skip-build --skip PostgresRestartTests "$@"
+CHOREO_TEST_PG_RESTART=1 swift test --skip-build --filter PostgresRestartTests "$@"

@@ -1,6 +1,7 @@
 /// The condition given to `waitUntil` did not hold in time.
 public struct WaitTimeout: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Polls `condition` every 20 ms until it holds; throws `WaitTimeout` after `timeout`.

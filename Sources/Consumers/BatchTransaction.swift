@@ -79,6 +79,8 @@ struct BatchTransaction: Sendable {
     ) async throws -> Outcome {
         let fresh = try await insertProcessed(unique.map(\.event.envelope.id), on: tx)
         var outcome = Outcome(duplicates: unique.count - fresh.count)
+        // Optimistic batches insert every emitted event at the end; savepoint batches per event.
+        let batchBuffer: OutboxBuffer? = savepoints ? nil : OutboxBuffer()
         var blocked = try await parking?.blockedKeys(unique.compactMap(\.event.key), on: tx) ?? [:]
         for planned in unique where fresh.contains(planned.event.envelope.id) {
             let id = planned.event.envelope.id
@@ -91,7 +93,7 @@ struct BatchTransaction: Sendable {
             if let known = knownFailures[id] {
                 failure = Failure(planned: planned, error: "\(known)", isPermanent: known is PermanentFailure)
             } else {
-                failure = try await handle(planned, savepoint: savepoints, on: tx)
+                failure = try await handle(planned, savepoint: savepoints, buffer: batchBuffer, on: tx)
             }
             if let failure {
                 outcome.failures.append(failure)
@@ -105,12 +107,15 @@ struct BatchTransaction: Sendable {
             if let parking, let key = planned.event.key, blocked[key] == id {
                 // The blocker succeeded: release the key's parked events, in order.
                 let released = try await parking.release(key: key, on: tx) { parked in
-                    try await handle(parked, savepoint: savepoints, on: tx)
+                    try await handle(parked, savepoint: savepoints, buffer: batchBuffer, on: tx)
                 }
                 outcome.handled += released.handled
                 outcome.failures += released.failures
                 blocked[key] = released.failures.first?.planned.event.envelope.id
             }
+        }
+        if let batchBuffer, let writer {
+            try await writer.insert(batchBuffer.drain(), on: tx)
         }
         if !outcome.failures.isEmpty {
             let failed = outcome.failures.map(\.planned.event.envelope.id)
@@ -122,9 +127,12 @@ struct BatchTransaction: Sendable {
 
     /// Runs one handler. Returns its failure (handler errors), throws transient errors,
     /// and in optimistic mode throws `HandlerFailed` so the batch is redone with savepoints.
-    func handle(_ planned: PlannedEvent, savepoint: Bool, on tx: PostgresConnection) async throws -> Failure? {
-        let context = HandlerContext(connection: tx, group: group, writer: writer, cause: planned.event.envelope)
-        guard savepoint else {
+    func handle(_ planned: PlannedEvent, savepoint: Bool, buffer: OutboxBuffer?, on tx: PostgresConnection)
+        async throws -> Failure?
+    {
+        guard savepoint, buffer == nil else {
+            let context = HandlerContext(
+                connection: tx, group: group, writer: writer, cause: planned.event.envelope, buffer: buffer ?? OutboxBuffer())
             do {
                 try await planned.handler(planned.event, context)
                 return nil
@@ -134,9 +142,11 @@ struct BatchTransaction: Sendable {
         }
         do {
             try await tx.withSavepoint { savepoint in
+                let own = OutboxBuffer()
                 try await planned.handler(
                     planned.event,
-                    HandlerContext(connection: savepoint, group: group, writer: writer, cause: planned.event.envelope))
+                    HandlerContext(connection: savepoint, group: group, writer: writer, cause: planned.event.envelope, buffer: own))
+                if let writer { try await writer.insert(own.drain(), on: savepoint) }
             }
             return nil
         } catch {

@@ -14,8 +14,11 @@ public struct HandlerContext: Sendable {
     public let group: String
     let writer: OutboxWriter?
     let cause: EventEnvelope
+    /// Where emitted events wait for the batch's single outbox insert.
+    let buffer: OutboxBuffer
 
-    /// Records `event` in the outbox in this transaction, with `ce_causationid` = the
+    /// Records `event` in the outbox in this transaction (validated now, inserted with the
+    /// batch's other events before commit), with `ce_causationid` = the
     /// handled event's id, its correlation id (or its id when it has none) and its
     /// `traceparent`.
     /// - Throws: `ConsumerError.configuration` when the runtime has no outbox writer.
@@ -28,6 +31,8 @@ public struct HandlerContext: Sendable {
         event.causationID = event.causationID ?? cause.id.uuidString.lowercased()
         event.correlationID = event.correlationID ?? cause.correlationID ?? cause.id.uuidString.lowercased()
         event.traceparent = event.traceparent ?? cause.traceparent
-        return try await writer.append(event, on: connection)
+        let record = try writer.prepare(event)
+        buffer.append(record)
+        return record.envelope
     }
 }

@@ -38,45 +38,51 @@ public struct OutboxWriter: Sendable {
     /// - Returns: the envelope the event will be published with.
     @discardableResult
     public func append(_ event: OutboxEvent, on connection: PostgresConnection) async throws -> EventEnvelope {
-        let row = try prepare(event)
-        try await connection.execute(
-            """
-            INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
-            VALUES (\(row.envelope.id), \(row.topic), \(event.key), \(event.type.description),
-                    \(PostgresJSON(row.headersJSON)), \(PostgresJSON(event.data)))
-            """
-        )
-        return row.envelope
+        let record = try prepare(event)
+        try await insert([record], on: connection)
+        return record.envelope
     }
 
     /// Appends several events in one statement, in order; all or none are inserted.
     @discardableResult
     public func append(_ events: [OutboxEvent], on connection: PostgresConnection) async throws -> [EventEnvelope] {
-        guard !events.isEmpty else { return [] }
-        if events.count == 1 { return [try await append(events[0], on: connection)] }
-        let rows = try events.map(prepare)
-        try await connection.execute(
-            """
-            INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
-            SELECT e, t, k, y, h::jsonb, p::jsonb
-            FROM unnest(\(rows.map(\.envelope.id))::uuid[], \(rows.map(\.topic))::text[],
-                        \(events.map(\.key))::text[], \(events.map(\.type.description))::text[],
-                        \(rows.map(\.headersText))::text[], \(events.map { String(decoding: $0.data, as: UTF8.self) })::text[])
-                 WITH ORDINALITY AS u(e, t, k, y, h, p, n)
-            ORDER BY n
-            """
-        )
-        return rows.map(\.envelope)
+        let records = try events.map(prepare)
+        try await insert(records, on: connection)
+        return records.map(\.envelope)
     }
 
-    struct PreparedRow {
-        var envelope: EventEnvelope
-        var topic: String
-        var headersJSON: [UInt8]
-        var headersText: String { String(decoding: headersJSON, as: UTF8.self) }
+    /// Inserts prepared records in one statement, in order.
+    public func insert(_ records: [OutboxRecord], on connection: PostgresConnection) async throws {
+        switch records.count {
+        case 0:
+            return
+        case 1:
+            let row = records[0]
+            try await connection.execute(
+                """
+                INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
+                VALUES (\(row.envelope.id), \(row.topic), \(row.key), \(row.envelope.type.description),
+                        \(PostgresJSON(row.headersJSON)), \(PostgresJSON(row.data)))
+                """
+            )
+        default:
+            try await connection.execute(
+                """
+                INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
+                SELECT e, t, k, y, h::jsonb, p::jsonb
+                FROM unnest(\(records.map(\.envelope.id))::uuid[], \(records.map(\.topic))::text[],
+                            \(records.map(\.key))::text[], \(records.map(\.envelope.type.description))::text[],
+                            \(records.map(\.headersText))::text[], \(records.map { String(decoding: $0.data, as: UTF8.self) })::text[])
+                     WITH ORDINALITY AS u(e, t, k, y, h, p, n)
+                ORDER BY n
+                """
+            )
+        }
     }
 
-    func prepare(_ event: OutboxEvent) throws -> PreparedRow {
+    /// Validates `event` and builds its envelope and row, without touching the database.
+    /// - Throws: `OutboxError` (`contract-violation`, `unknown-type`, `no-topic`, `too-large`).
+    public func prepare(_ event: OutboxEvent) throws -> OutboxRecord {
         guard event.data.count <= maxDataBytes else {
             throw OutboxError(
                 code: .tooLarge,
@@ -107,6 +113,18 @@ public struct OutboxWriter: Sendable {
             causationID: event.causationID,
             traceparent: event.traceparent
         )
-        return PreparedRow(envelope: envelope, topic: topic, headersJSON: OutboxHeaders.encode(envelope.kafkaHeaders()))
+        return OutboxRecord(
+            envelope: envelope, topic: topic, key: event.key, data: event.data,
+            headersJSON: OutboxHeaders.encode(envelope.kafkaHeaders()))
     }
+}
+
+/// An event validated and ready to insert: its envelope and the outbox row's values.
+public struct OutboxRecord: Sendable {
+    public let envelope: EventEnvelope
+    public let topic: String
+    public let key: String
+    public let data: [UInt8]
+    let headersJSON: [UInt8]
+    var headersText: String { String(decoding: headersJSON, as: UTF8.self) }
 }

@@ -15,8 +15,13 @@ public final class PostgresConnection: Sendable {
     /// `connect` returned; the handle is freed exactly once, in `close()` or `deinit`.
     final class Handle: @unchecked Sendable {
         var connection: OpaquePointer?
+        /// SQL text → prepared statement name; touched only on `queue`, like `connection`.
+        var prepared: [String: String] = [:]
         init(_ connection: OpaquePointer?) { self.connection = connection }
     }
+
+    /// Statements prepared per connection at most; later distinct SQL runs unprepared.
+    static let preparedStatementLimit = 256
 
     struct State {
         var closed = false
@@ -143,11 +148,52 @@ public final class PostgresConnection: Sendable {
     // MARK: - libpq, on the queue
 
     func run(_ query: PostgresQuery, on connection: OpaquePointer) throws -> PostgresRows {
-        let result: OpaquePointer? = withOptionalCStringArray(query.binds) { values in
-            PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+        let result: OpaquePointer?
+        if let name = preparedName(for: query, on: connection) {
+            result = withOptionalCStringArray(query.binds) { values in
+                PQexecPrepared(connection, name, Int32(query.binds.count), values, nil, nil, 0)
+            }
+        } else {
+            result = withOptionalCStringArray(query.binds) { values in
+                PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+            }
         }
         defer { PQclear(result) }
+        if let result, PQresultStatus(result) == PGRES_FATAL_ERROR,
+            let state = PQresultErrorField(result, Int32(Character("C").asciiValue ?? 0)),
+            String(cString: state) == "0A000" || String(cString: state) == "26000"
+        {
+            // A cached plan went stale (the table changed) or the statement vanished:
+            // forget the prepared statements and run this one unprepared.
+            handle.prepared = [:]
+            let retry = withOptionalCStringArray(query.binds) { values in
+                PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+            }
+            defer { PQclear(retry) }
+            try check(retry, on: connection)
+            return try rows(of: retry)
+        }
         try check(result, on: connection)
+        return try rows(of: result)
+    }
+
+    /// Prepares statements with parameters once per connection (parse and plan once);
+    /// nil runs the query unprepared (no parameters, cache full, or preparing failed).
+    private func preparedName(for query: PostgresQuery, on connection: OpaquePointer) -> String? {
+        guard !query.binds.isEmpty else { return nil }
+        if let name = handle.prepared[query.sql] { return name }
+        guard handle.prepared.count < Self.preparedStatementLimit,
+            PQtransactionStatus(connection) != PQTRANS_INERROR
+        else { return nil }
+        let name = "choreo_\(handle.prepared.count)"
+        let result = PQprepare(connection, name, query.sql, Int32(query.binds.count), nil)
+        defer { PQclear(result) }
+        guard let result, PQresultStatus(result) == PGRES_COMMAND_OK else { return nil }
+        handle.prepared[query.sql] = name
+        return name
+    }
+
+    private func rows(of result: OpaquePointer?) throws -> PostgresRows {
         guard let result else { return PostgresRows(rows: [], columnNames: [], affectedRows: 0) }
         let fields = Int(PQnfields(result))
         let tuples = Int(PQntuples(result))

@@ -1,0 +1,18 @@
+import Outbox
+import Synchronization
+
+/// Events emitted by handlers of one batch (or one savepoint), inserted into the outbox in
+/// one statement before the transaction commits: one round trip instead of one per event.
+final class OutboxBuffer: Sendable {
+    private let records = Mutex<[OutboxRecord]>([])
+
+    func append(_ record: OutboxRecord) { records.withLock { $0.append(record) } }
+
+    /// Takes everything buffered so far, in emit order.
+    func drain() -> [OutboxRecord] {
+        records.withLock { records in
+            defer { records = [] }
+            return records
+        }
+    }
+}
