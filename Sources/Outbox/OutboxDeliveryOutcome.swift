@@ -18,8 +18,14 @@ struct OutboxDeliveryOutcome: Equatable, Sendable {
     ///   - rows: the batch in id order, as `(id, key)`.
     ///   - succeeded: whether the delivery of `rows[i]` succeeded.
     init(rows: [(id: Int64, key: String?)], succeeded: [Bool]) {
+        var blocked: Set<String> = []
+        self.init(rows: rows, succeeded: succeeded, blockedKeys: &blocked)
+    }
+
+    /// The rule over consecutive batches of one pipeline run: keys blocked by a failure in
+    /// an earlier batch stay blocked in later ones.
+    init(rows: [(id: Int64, key: String?)], succeeded: [Bool], blockedKeys: inout Set<String>) {
         precondition(rows.count == succeeded.count, "one result per row")
-        var blockedKeys: Set<String> = []
         var delivered: [Int64] = []
         var retained: [Int64] = []
         delivered.reserveCapacity(rows.count)

@@ -149,119 +149,68 @@ public final class OutboxRelay: Service, Sendable {
         let work = try await PostgresConnection.connect(configuration: database, logger: logger)
         defer { Task { await work.close() } }
         var loop = ActiveLoopState(initialBackoff: configuration.initialBackoff)
-        while !isStopping {
-            if lockLost.withLock({ $0 }) {
-                throw OutboxError(code: .configuration, message: "the relay's lock session ended")
+        var pipeline = RelayPipeline(schema: schema, configuration: configuration, logger: logger)
+        do {
+            while !isStopping || !pipeline.inFlight.isEmpty {
+                if lockLost.withLock({ $0 }) {
+                    throw OutboxError(code: .configuration, message: "the relay's lock session ended")
+                }
+                if pipeline.inFlight.isEmpty {
+                    if pipeline.runHadFatal, let producer = producerBox.withLock({ $0 }) { await dropProducer(producer) }
+                    let backOff = pipeline.runHadFailures
+                    pipeline.restartIfDrained()
+                    if backOff {
+                        await sleepUnlessStopping(loop.backoff)
+                        loop.backoff = min(loop.backoff * 2, configuration.maximumBackoff)
+                    }
+                    if isStopping { break }
+                }
+                if !isStopping {
+                    try await pipeline.fill(on: work, producer: try currentProducer())
+                }
+                guard !pipeline.inFlight.isEmpty else {
+                    try await housekeeping(on: work, loop: &loop)
+                    if pipeline.exhausted { await wake.wait(timeout: configuration.pollInterval) }
+                    continue
+                }
+                let completion = try await pipeline.completeOldest(on: work) {
+                    producerBox.withLock { $0 }?.fatalError != nil
+                }
+                record(completion, loop: &loop)
+                try await housekeeping(on: work, loop: &loop)
             }
-            let published = try await relayOneBatch(on: work, loop: &loop)
-            try await housekeeping(on: work, loop: &loop)
-            if published == 0 && !loop.retryPending {
-                await wake.wait(timeout: configuration.pollInterval)
-            } else if loop.retryPending {
-                await sleepUnlessStopping(loop.backoff)
-                loop.backoff = min(loop.backoff * 2, configuration.maximumBackoff)
-            }
+        } catch {
+            await pipeline.abandon()
+            throw error
         }
     }
 
     struct ActiveLoopState {
         var backoff: Duration
-        var retryPending = false
         var lastMetrics = ContinuousClock.now
         var lastCleanup = ContinuousClock.now
         init(initialBackoff: Duration) { backoff = initialBackoff }
     }
 
-    /// Reads, produces and removes one batch. Returns how many rows were delivered.
-    private func relayOneBatch(on work: PostgresConnection, loop: inout ActiveLoopState) async throws -> Int {
-        let rows = try await fetchPending(on: work)
-        guard !rows.isEmpty else {
-            loop.retryPending = false
-            return 0
-        }
-        var messages: [KafkaProducerMessage] = []
-        var sendable: [Int] = []  // indices of rows that became messages
-        messages.reserveCapacity(rows.count)
-        for (index, row) in rows.enumerated() {
-            do {
-                messages.append(try row.message(defaultSource: configuration.defaultSource))
-                sendable.append(index)
-            } catch {
-                logger.error("outbox row cannot be published; it blocks its key until fixed",
-                             metadata: ["id": "\(row.id)", "error": "\(error)"])
-            }
-        }
-        let producer = try currentProducer()
-        let results = messages.isEmpty ? [] : await producer.sendBatch(messages)
-        var succeeded = Array(repeating: false, count: rows.count)
-        var fatal = producer.fatalError != nil
-        var failures = 0
-        var firstError: KafkaError?
-        for (position, result) in results.enumerated() {
-            switch result {
-            case .success: succeeded[sendable[position]] = true
-            case .failure(let error):
-                failures += 1
-                if firstError == nil { firstError = error }
-                if error.isFatal { fatal = true }
-            }
-        }
-        let outcome = OutboxDeliveryOutcome(rows: rows.map { ($0.id, $0.key) }, succeeded: succeeded)
-        try await remove(outcome.delivered, on: work)
+    /// Counts a completed batch and logs state changes once.
+    private func record(_ completion: RelayPipeline.Completion, loop: inout ActiveLoopState) {
         stats.withLock {
-            $0.published += outcome.delivered.count
-            $0.failed += failures
+            $0.published += completion.delivered
+            $0.failed += completion.failed
             $0.batches += 1
         }
-        if fatal {
-            stateLog.enter(.deliveryFailing, level: .error,
-                           "fatal producer error; recreating the producer and resuming from the oldest undelivered row",
-                           metadata: ["error": "\(firstError.map { "\($0)" } ?? "fatal")"])
-            await dropProducer(producer)
-        }
-        if outcome.retained.isEmpty {
-            loop.retryPending = false
+        if completion.fatal {
+            stateLog.enter(
+                .deliveryFailing, level: .error,
+                "fatal producer error; recreating the producer and resuming from the oldest undelivered row",
+                metadata: ["error": "\(completion.firstError.map { "\($0)" } ?? "fatal")"])
+        } else if completion.retained > 0 {
+            stateLog.enter(
+                .deliveryFailing, level: .warning, "outbox deliveries failing; rows kept and retried",
+                metadata: ["failed": "\(completion.failed)", "error": "\(completion.firstError.map { "\($0)" } ?? "")"])
+        } else {
             loop.backoff = configuration.initialBackoff
-            stateLog.enter(.active, "outbox relay delivering again", metadata: ["table": "\(schema.table)"])
-        } else {
-            loop.retryPending = !isStopping
-            if !fatal {
-                stateLog.enter(.deliveryFailing, level: .warning, "outbox deliveries failing; rows kept and retried",
-                               metadata: ["failed": "\(failures)", "error": "\(firstError.map { "\($0)" } ?? "")"])
-            }
-        }
-        return outcome.delivered.count
-    }
-
-    private func fetchPending(on work: PostgresConnection) async throws -> [OutboxRow] {
-        let rows = try await work.query(
-            """
-            SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at
-            FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL ORDER BY id LIMIT \(configuration.batchSize)
-            """
-        )
-        return try rows.map { row in
-            OutboxRow(
-                id: try row.decode(Int64.self, column: 0),
-                eventID: try row.decode(UUID.self, column: 1),
-                topic: try row.decode(String.self, column: 2),
-                key: try row.decode(String?.self, column: 3),
-                eventType: try row.decode(String.self, column: 4),
-                headersText: try row.decode(String.self, column: 5),
-                payload: try row.decode(String.self, column: 6),
-                createdAt: try row.decode(Date.self, column: 7)
-            )
-        }
-    }
-
-    private func remove(_ ids: [Int64], on work: PostgresConnection) async throws {
-        guard !ids.isEmpty else { return }
-        if configuration.keepDelivered != nil {
-            try await work.execute(
-                "UPDATE \(unsafeSQL: schema.table) SET delivered_at = clock_timestamp() WHERE id = ANY(\(ids)::bigint[])"
-            )
-        } else {
-            try await work.execute("DELETE FROM \(unsafeSQL: schema.table) WHERE id = ANY(\(ids)::bigint[])")
+            stateLog.enter(.active, "outbox relay delivering", metadata: ["table": "\(schema.table)"])
         }
     }
 

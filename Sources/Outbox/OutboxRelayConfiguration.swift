@@ -5,6 +5,12 @@ import Kafka
 public struct OutboxRelayConfiguration: Sendable {
     /// Rows read, produced and removed per batch (default 1,000; 1…50,000).
     public var batchSize: Int = 1_000
+    /// Batches produced concurrently (default 4; 1…16). Later batches are read while earlier
+    /// ones await their delivery reports; see `docs/outbox.md` for why order still holds.
+    public var maxBatchesInFlight: Int = 4
+    /// While pipelining, how often the relay lets in-flight batches finish and reads again
+    /// from the oldest pending row (default 1 s), bounding the wait of a row that committed late.
+    public var rescanInterval: Duration = .seconds(1)
     /// How often an idle relay checks the table when no notification arrives
     /// (default 1 s). Notifications make new events go out within milliseconds; this
     /// only bounds the delay if a notification is lost.
@@ -41,6 +47,9 @@ public struct OutboxRelayConfiguration: Sendable {
     func validated() throws -> OutboxRelayConfiguration {
         guard (1...50_000).contains(batchSize) else {
             throw OutboxError(code: .configuration, message: "batchSize must be between 1 and 50000, got \(batchSize)")
+        }
+        guard (1...16).contains(maxBatchesInFlight) else {
+            throw OutboxError(code: .configuration, message: "maxBatchesInFlight must be between 1 and 16, got \(maxBatchesInFlight)")
         }
         guard pollInterval > .zero, standbyRetryInterval > .zero, initialBackoff > .zero,
             maximumBackoff >= initialBackoff

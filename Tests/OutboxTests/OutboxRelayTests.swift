@@ -106,23 +106,29 @@ struct OutboxRelayTests {
         }
     }
 
-    @Test("a transaction that takes a smaller id but commits later is still published")
+    @Test("a transaction that takes a smaller id but commits later is still published, before its key's later events")
     func lateCommitIsNotSkipped() async throws {
         try await OutboxTestHarness.with { harness in
-            try await harness.withRelay { relay in
+            // Small batches, several in flight: the relay reads ahead past the open transaction.
+            var configuration = harness.relayConfiguration()
+            configuration.batchSize = 5
+            configuration.maxBatchesInFlight = 4
+            try await harness.withRelay(configuration) { relay in
                 let slow = try await harness.connect()
                 let fast = try await harness.connect()
                 try await slow.simpleQuery("BEGIN")
                 try await harness.writer.append(harness.event(key: "slow", seq: 1), on: slow)
-                // The later transaction commits first and is published while the slow one is open.
-                try await harness.writeNext(key: "fast", on: fast)
-                _ = try await harness.reader.read { messages in messages.contains { $0.keyString == "fast" } }
-                try await waitUntil { relay.metrics.published >= 1 }
+                // Later transactions commit first and are published while the slow one is open.
+                for _ in 0..<40 { try await harness.writeNext(key: "fast", on: fast) }
+                try await waitUntil { relay.metrics.published >= 40 }
                 try await slow.simpleQuery("COMMIT")
-                let messages = try await harness.reader.read(count: 2)
-                ArrivalCheck.assertComplete(messages, expected: ["fast": 1, "slow": 1])
-                let ids = try await slow.query("SELECT count(*)::bigint FROM outbox")
-                #expect(try #require(ids.first).decode(Int64.self, column: 0) == 0 || relay.metrics.published == 2)
+                // The slow key's next event commits after the late one: it must not overtake it.
+                try await harness.writer.append(harness.event(key: "slow", seq: 2), on: fast)
+                for _ in 0..<20 { try await harness.writeNext(key: "fast", on: fast) }
+                let expected = ["fast": 60, "slow": 2]
+                let messages = try await harness.reader.read { ArrivalCheck.isComplete($0, expected: expected) }
+                ArrivalCheck.assertComplete(messages, expected: expected)
+                try await waitUntil { try await harness.pendingCount() == 0 }
                 await slow.close()
                 await fast.close()
             }
