@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Kafka
 
@@ -19,23 +20,22 @@ enum OutboxHeaders {
 
     /// Decodes the column's text into headers, sorted by name so that output is stable.
     static func decode(_ text: String) throws -> [KafkaHeader] {
-        let object: Any
+        let document: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            document = try JSONValue(parsing: Array(text.utf8))
         } catch {
             throw OutboxError(code: .malformedRow, message: "headers column is not a JSON object", underlying: error)
         }
-        guard let dictionary = object as? [String: Any] else {
+        guard case .object(let object) = document else {
             throw OutboxError(code: .malformedRow, message: "headers column is not a JSON object")
         }
         var headers: [KafkaHeader] = []
-        headers.reserveCapacity(dictionary.count)
-        for key in dictionary.keys.sorted() {
-            switch dictionary[key] {
-            case let string as String: headers.append(KafkaHeader(key: key, string: string))
-            case is NSNull: headers.append(KafkaHeader(key: key, value: nil))
-            default:
-                throw OutboxError(code: .malformedRow, message: "header \(key) is not a string")
+        headers.reserveCapacity(object.count)
+        for key in object.keys.sorted() {
+            switch object[key] {
+            case .string(let string): headers.append(KafkaHeader(key: key, string: string))
+            case .null: headers.append(KafkaHeader(key: key, value: nil))
+            default: throw OutboxError(code: .malformedRow, message: "header \(key) is not a string")
             }
         }
         return headers

@@ -3,8 +3,9 @@ import Kafka
 /// Settings of an `OutboxRelay`. Every property has a default that suits one relay per
 /// service database.
 public struct OutboxRelayConfiguration: Sendable {
-    /// Rows read, produced and removed per batch (default 1,000; 1…50,000).
-    public var batchSize: Int = 1_000
+    /// Rows read, produced and removed per batch (default 5,000; 1…50,000). Larger batches
+    /// amortise the per-batch delivery wait; `maxBatchesInFlight` of them are in flight.
+    public var batchSize: Int = 5_000
     /// Batches produced concurrently (default 4; 1…16). Later batches are read while earlier
     /// ones await their delivery reports; see `docs/outbox.md` for why order still holds.
     public var maxBatchesInFlight: Int = 4

@@ -116,7 +116,6 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         kafka: KafkaConfiguration, logger: Logger
     ) async throws -> Double {
         let scratch = try await BenchDatabase.create(adminURL: database.url(), prefix: "choreo_bench_consumer")
-        defer { Task { try? await scratch.drop() } }
         let connection = try await PostgresConnection.connect(configuration: scratch.configuration, logger: logger)
         try await ConsumerSchema.install(on: connection)
         try await OutboxSchema.standard.install(on: connection)
@@ -151,6 +150,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         let handled = runtime.metrics.handled
         runtime.requestStop()
         try await task.value
+        try? await scratch.drop()
         return Double(handled) / elapsed.seconds
     }
 }

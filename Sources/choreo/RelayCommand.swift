@@ -32,7 +32,7 @@ struct RelayCommand: AsyncParsableCommand {
     var table: String = "outbox"
 
     @Option(help: "Rows per batch (1…50000).")
-    var batchSize: Int = 1_000
+    var batchSize: Int = 5_000
 
     @Option(help: "Keep delivered rows this many hours for audit, then delete them (default: delete at once).")
     var keepDeliveredHours: Double?
