@@ -1,4 +1,5 @@
-/// One schema change: an id (applied in id order) and its SQL.
+/// One schema change: an id and its SQL. A `Migrator` applies its migrations in the order
+/// it lists them (`Migrator(directory:)` lists files by name).
 public struct Migration: Sendable, Hashable {
     public var id: String
     public var sql: String

@@ -45,14 +45,17 @@ public struct Migrator: Sendable {
         guard Set(ids).count == ids.count else {
             throw PostgresError(code: .configuration, message: "migration ids must be unique")
         }
-        try await connection.simpleQuery(
-            """
-            CREATE TABLE IF NOT EXISTS \(table) (
-                id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-            """)
         let lockKey = Int64(bitPattern: UInt64(Migration(id: "", sql: "choreo.migrator:\(table)").checksum, radix: 16) ?? 0)
+        // The lock is taken before the record table is created: two sessions running
+        // `CREATE TABLE IF NOT EXISTS` at once can both try to create it and one fails
+        // (unique violation on pg_type).
         try await connection.execute("SELECT pg_advisory_lock(\(lockKey))")
         do {
+            try await connection.simpleQuery(
+                """
+                CREATE TABLE IF NOT EXISTS \(table) (
+                    id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
             let applied = try await appliedChecksums(on: connection)
             var done: [String] = []
             for migration in migrations {

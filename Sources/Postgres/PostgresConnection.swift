@@ -39,17 +39,23 @@ public final class PostgresConnection: Sendable {
     let queue: DispatchQueue
     let state = Mutex(State())
     let logger: Logger
+    /// Receives the server's notices (libpq would print them on stderr); kept alive as long
+    /// as the `PGconn` that points to it.
+    let notices: NoticeSink
     /// Where it is connected (no password), for messages.
     public let endpoint: String
     /// The server process id of this session.
     public let backendPID: Int32
 
-    private init(handle: Handle, queue: DispatchQueue, endpoint: String, backendPID: Int32, logger: Logger) {
+    private init(
+        handle: Handle, queue: DispatchQueue, endpoint: String, backendPID: Int32, logger: Logger, notices: NoticeSink
+    ) {
         self.handle = handle
         self.queue = queue
         self.endpoint = endpoint
         self.backendPID = backendPID
         self.logger = logger
+        self.notices = notices
     }
 
     deinit {
@@ -65,6 +71,7 @@ public final class PostgresConnection: Sendable {
     ) async throws -> PostgresConnection {
         let queue = DispatchQueue(label: "choreo.postgres.connection")
         let endpoint = configuration.description
+        let notices = NoticeSink(logger: logger)
         let (handle, pid): (Handle, Int32) = try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 let pairs = configuration.libpqParameters
@@ -81,10 +88,12 @@ public final class PostgresConnection: Sendable {
                             code: .connectionFailed, message: "cannot connect to \(endpoint): \(reason)"))
                     return
                 }
+                notices.install(on: connection)
                 continuation.resume(returning: (Handle(connection), PQbackendPID(connection)))
             }
         }
-        return PostgresConnection(handle: handle, queue: queue, endpoint: endpoint, backendPID: pid, logger: logger)
+        return PostgresConnection(
+            handle: handle, queue: queue, endpoint: endpoint, backendPID: pid, logger: logger, notices: notices)
     }
 
     /// Whether the connection was closed or found broken.
@@ -116,6 +125,31 @@ public final class PostgresConnection: Sendable {
                 continuation.resume(with: Result { try body(connection) })
             }
         }
+    }
+
+    /// Whether the session is still there, without a round trip: reads what the server sent
+    /// while the connection was idle (the error it sends before ending a session, then end of
+    /// file) and marks the connection closed if the session is gone. A pool calls this before
+    /// lending an idle connection.
+    func checkAlive() async -> Bool {
+        guard !isClosed else { return false }
+        let alive = try? await withHandle { connection -> Bool in
+            // A few rounds: the first read may return the server's last message, the next the end of file.
+            for _ in 0..<4 {
+                guard PQstatus(connection) == CONNECTION_OK else { break }
+                let socket = PQsocket(connection)
+                guard socket >= 0 else { break }
+                var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                guard poll(&descriptor, 1, 0) > 0 else { return true }
+                guard PQconsumeInput(connection) == 1 else { break }
+            }
+            if PQstatus(connection) == CONNECTION_OK { return true }
+            self.markClosed(
+                error: PostgresError(
+                    code: .connectionClosed, message: "lost the connection to \(self.endpoint): \(Self.lastError(connection))"))
+            return false
+        }
+        return alive == true
     }
 
     /// Runs a statement and returns its rows (all of them, in memory).
@@ -245,8 +279,11 @@ public final class PostgresConnection: Sendable {
             let code: PostgresError.Code =
                 sqlState.map { $0.rawValue.hasPrefix("08") || $0 == .adminShutdown || $0 == .crashShutdown } == true
                 ? .connectionClosed : .server
-            throw PostgresError(
+            let error = PostgresError(
                 code: code, sqlState: sqlState, message: message, detail: field("D"), constraint: field("n"))
+            // The server ends the session after these: never reuse it.
+            if code == .connectionClosed { markClosed(error: error) }
+            throw error
         }
     }
 

@@ -90,8 +90,12 @@ public final class PostgresConnectionPool: Sendable {
             case .shutDown:
                 throw PostgresError(code: .connectionClosed, message: "the connection pool is shut down")
             case .use(let connection):
-                if connection.isClosed {
+                // An idle connection may have been ended by the server meanwhile (restart,
+                // pg_terminate_backend, idle timeout): check before lending it.
+                guard await connection.checkAlive() else {
+                    logger.debug("discarding a pooled connection the server closed")
                     state.withLock { $0.open -= 1 }
+                    await connection.close()
                     continue
                 }
                 return connection

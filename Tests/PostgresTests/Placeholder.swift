@@ -1,1 +1,0 @@
-// Placeholder until PostgresTests are written.
