@@ -42,11 +42,18 @@ struct MigratorTests {
     }
 
     @Test func appliesInTheListedOrder() async throws {
-        try await withScratchDatabaseConnection { (connection: PostgresConnection) async throws in
-            // 002 depends on 001: applying out of order would fail.
-            let applied = try await Migrator(migrations: migrations, table: "other_migrations").migrate(on: connection)
-            #expect(applied == migrations.map(\.id))
-            #expect(try await recorded(connection, table: "other_migrations") == migrations.map(\.id))
+        try await withScratchDatabaseConnection { connection in
+            // Listed order differs from id order, and "a" needs the table "b" creates:
+            // sorting by id would fail.
+            let listed = [
+                Migration(id: "b_create", sql: "CREATE TABLE log (step int, at timestamptz DEFAULT clock_timestamp())"),
+                Migration(id: "a_insert", sql: "INSERT INTO log (step) VALUES (1)"),
+            ]
+            let applied = try await Migrator(migrations: listed, table: "other_migrations").migrate(on: connection)
+            #expect(applied == ["b_create", "a_insert"])
+            let order = try await connection.query("SELECT id FROM other_migrations ORDER BY applied_at")
+            #expect(try order.map { try $0.decode(String.self, column: 0) } == ["b_create", "a_insert"])
+            #expect(try await steps(connection) == [1])
         }
     }
 
