@@ -46,6 +46,9 @@ psql_admin -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'choreo') THEN
     CREATE ROLE choreo LOGIN PASSWORD 'choreo' CREATEDB;
   END IF;
+  IF NOT pg_has_role('choreo', 'pg_signal_backend', 'MEMBER') THEN
+    GRANT pg_signal_backend TO choreo;
+  END IF;
 END \$\$;" >/dev/null
 for db in choreo choreo_ops; do
     if [ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then

@@ -36,7 +36,19 @@ public func databaseURL(of configuration: PostgresConfiguration) -> String {
 }
 
 private func dropScratchDatabase(_ name: String, admin: PostgresConfiguration) async throws {
-    let connection = try await PostgresConnection.connect(configuration: admin)
-    try await connection.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-    await connection.close()
+    // An autovacuum worker may still be attached, and FORCE cannot end it without superuser
+    // rights: retry for a while rather than fail the test over cleanup.
+    var lastError: (any Error)?
+    for _ in 0..<20 {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: admin)
+            defer { Task { await connection.close() } }
+            try await connection.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            return
+        } catch {
+            lastError = error
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+    FileHandle.standardError.write(Data("warning: scratch database \(name) was not dropped: \(lastError.map { "\($0)" } ?? "")\n".utf8))
 }

@@ -150,13 +150,33 @@ public struct EventEnvelope: Sendable, Equatable {
 /// RFC 3339 timestamps: written in UTC with milliseconds; read with or without fractions
 /// and with any offset.
 public enum RFC3339 {
+    /// `2026-11-23T10:00:00.123Z`.
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let totalMillis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        var seconds = Int((totalMillis / 1000).rounded(.down))
+        let millis = Int(totalMillis) - seconds * 1000
+        let days = Int((Double(seconds) / 86_400).rounded(.down))
+        seconds -= days * 86_400
+        let (year, month, day) = RFC3339Parser.civil(fromDays: days)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func append(_ value: Int, width: Int) {
+            var digits = [UInt8](repeating: 48, count: width)
+            var rest = value
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                digits[index] = UInt8(48 + rest % 10)
+                rest /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        append(year, width: 4); out.append(45); append(month, width: 2); out.append(45); append(day, width: 2)
+        out.append(84); append(seconds / 3600, width: 2); out.append(58); append(seconds % 3600 / 60, width: 2)
+        out.append(58); append(seconds % 60, width: 2); out.append(46); append(millis, width: 3); out.append(90)
+        return String(decoding: out, as: UTF8.self)
     }
 
+    /// Parses RFC 3339 date-times (any offset, with or without fractions).
     public static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        return RFC3339Parser.parse(text)
+        RFC3339Parser.parse(text)
     }
 }
