@@ -255,7 +255,13 @@ public final class ConsumerRuntime: Service, Sendable {
         }
         if !plan.events.isEmpty {
             let database = try await connection(&state)
-            let results = try await batchTransaction.run(plan.events, on: database)
+            // The whole batch runs on the connection's own thread: handlers' statements call
+            // libpq directly instead of hopping threads twice per statement.
+            let transaction = batchTransaction
+            let events = plan.events
+            let results = try await withTaskExecutorPreference(database.executor) {
+                try await transaction.run(events, on: database)
+            }
             stats.withLock {
                 $0.handled += results.handled
                 $0.duplicates += results.duplicates

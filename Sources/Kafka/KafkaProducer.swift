@@ -57,8 +57,15 @@ public final class KafkaProducer: Sendable {
     /// delivery reports with a single continuation. Result `i` belongs to message `i`.
     /// Messages to one partition are enqueued, and with idempotence written, in array order.
     public func sendBatch(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        guard !messages.isEmpty else { return [] }
+        await enqueueBatch(messages).wait()
+    }
+
+    /// Enqueues `messages` in order (waiting while the local queue is full) and returns at
+    /// once; `wait()` on the result gives one report per message. Batches enqueued one after
+    /// another keep their order per partition, so several can be in flight at once.
+    public func enqueueBatch(_ messages: [KafkaProducerMessage]) async -> PendingDeliveries {
         let batch = DeliveryBatch(count: messages.count)
+        guard !messages.isEmpty else { return PendingDeliveries(batch: batch) }
         var backoff = Duration.microseconds(200)
         var index = 0
         while index < messages.count {
@@ -79,7 +86,7 @@ public final class KafkaProducer: Sendable {
                 index += 1
             }
         }
-        return await batch.wait()
+        return PendingDeliveries(batch: batch)
     }
 
     /// Enqueues a message without waiting for its report. Delivery failures are logged, counted

@@ -20,7 +20,8 @@ struct RelayPipeline {
         var rows: [OutboxRow]
         /// Indices of `rows` that became messages (the others are malformed rows).
         var sendable: [Int]
-        var task: Task<[Result<KafkaDeliveryReport, KafkaError>], Never>
+        /// Enqueued in id order before the next batch is read, so per-partition order holds.
+        var deliveries: PendingDeliveries
     }
 
     struct Completion {
@@ -97,15 +98,15 @@ struct RelayPipeline {
                         metadata: ["id": "\(row.id)", "error": "\(error)"])
                 }
             }
-            let task = Task { messages.isEmpty ? [] : await producer.sendBatch(messages) }
-            inFlight.append(Batch(rows: rows, sendable: sendable, task: task))
+            let deliveries = await producer.enqueueBatch(messages)
+            inFlight.append(Batch(rows: rows, sendable: sendable, deliveries: deliveries))
         }
     }
 
     /// Awaits the oldest batch, removes its done rows, and reports what happened.
     mutating func completeOldest(on work: PostgresConnection, producerFatal: () -> Bool) async throws -> Completion {
         let batch = inFlight.removeFirst()
-        let results = await batch.task.value
+        let results = await batch.deliveries.wait()
         var completion = Completion()
         var succeeded = Array(repeating: false, count: batch.rows.count)
         for (position, result) in results.enumerated() {
@@ -182,7 +183,7 @@ struct RelayPipeline {
     /// Waits for every in-flight batch without removing anything (the database is gone);
     /// their rows stay pending and are read again by the next run.
     mutating func abandon() async {
-        for batch in inFlight { _ = await batch.task.value }
+        for batch in inFlight { _ = await batch.deliveries.wait() }
         inFlight = []
     }
 }

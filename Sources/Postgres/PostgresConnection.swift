@@ -36,7 +36,9 @@ public final class PostgresConnection: Sendable {
     }
 
     let handle: Handle
-    let queue: DispatchQueue
+    let queue: ConnectionExecutor
+    /// The connection's thread, usable as a task executor (see `ConnectionExecutor`).
+    public var executor: ConnectionExecutor { queue }
     let state = Mutex(State())
     let logger: Logger
     /// Receives the server's notices (libpq would print them on stderr); kept alive as long
@@ -48,7 +50,7 @@ public final class PostgresConnection: Sendable {
     public let backendPID: Int32
 
     private init(
-        handle: Handle, queue: DispatchQueue, endpoint: String, backendPID: Int32, logger: Logger, notices: NoticeSink
+        handle: Handle, queue: ConnectionExecutor, endpoint: String, backendPID: Int32, logger: Logger, notices: NoticeSink
     ) {
         self.handle = handle
         self.queue = queue
@@ -60,6 +62,7 @@ public final class PostgresConnection: Sendable {
 
     deinit {
         if let connection = handle.connection { PQfinish(connection) }
+        queue.stop()
     }
 
     /// Opens a connection.
@@ -69,7 +72,7 @@ public final class PostgresConnection: Sendable {
         configuration: PostgresConfiguration,
         logger: Logger = Logger(label: "choreo.postgres")
     ) async throws -> PostgresConnection {
-        let queue = DispatchQueue(label: "choreo.postgres.connection")
+        let queue = ConnectionExecutor(name: "choreo.postgres")
         let endpoint = configuration.description
         let notices = NoticeSink(logger: logger)
         let (handle, pid): (Handle, Int32) = try await withCheckedThrowingContinuation { continuation in
@@ -86,6 +89,7 @@ public final class PostgresConnection: Sendable {
                     continuation.resume(
                         throwing: PostgresError(
                             code: .connectionFailed, message: "cannot connect to \(endpoint): \(reason)"))
+                    queue.stop()
                     return
                 }
                 notices.install(on: connection)
@@ -115,7 +119,14 @@ public final class PostgresConnection: Sendable {
 
     /// Runs `body` with the `PGconn` on the connection's queue.
     func withHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        if queue.isCurrent {
+            // Already on the connection's thread (a task preferring this executor): no hop.
+            guard let connection = handle.connection, !isClosed else {
+                throw PostgresError(code: .connectionClosed, message: "the connection to \(endpoint) is closed")
+            }
+            return try body(connection)
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 guard let connection = self.handle.connection, !self.isClosed else {
                     continuation.resume(

@@ -148,6 +148,8 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - (start ?? .now)
         let handled = runtime.metrics.handled
+        let batches = runtime.metrics.batches
+        print("  (\(batches) batches, \(handled / max(1, batches)) events per batch on average)")
         runtime.requestStop()
         try await task.value
         try? await scratch.drop()
