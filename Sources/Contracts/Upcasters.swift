@@ -47,5 +47,6 @@ public struct Upcasters: Sendable {
 /// An upcast that could not be done.
 public struct UpcastError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -14,6 +14,7 @@ struct Choreo: AsyncParsableCommand {
             PublishCommand.self,
             ConsumeCommand.self,
             TopicsCommand.self,
+            ContractsCommand.self,
             RelayCommand.self,
             ConsumerCommand.self,
             BenchCommand.self,
