@@ -39,6 +39,10 @@ public struct ConsumerConfiguration: Sendable {
     /// Run the batch optimistically without per-event savepoints and redo it with them only
     /// when a handler fails (default true; faster when failures are rare).
     public var optimisticBatches: Bool = true
+    /// Delete this group's processed-event rows older than this, once an hour (`nil`: never).
+    /// Must exceed the retention of every topic read and the longest a dead letter waits for
+    /// replay; see `ProcessedEventsCleanup`.
+    public var processedRetention: Duration?
     /// Kafka consumer settings beyond the client's: session timeout, assignment strategy.
     public var sessionTimeout: Duration = .seconds(10)
 

@@ -88,6 +88,7 @@ public final class ConsumerRuntime: Service, Sendable {
             while !isStopping {
                 resumeDuePartitions(consumer: consumer, state: &state)
                 try await releaseOrphans(producer: producer, state: &state)
+                await cleanUpProcessedEvents(state: &state)
                 let messages = try await consumer.poll(maxMessages: configuration.batchSize, timeout: pollTimeout(state))
                 guard !messages.isEmpty else { continue }
                 try await processWithRetries(messages, consumer: consumer, producer: producer, state: &state)
@@ -107,6 +108,21 @@ public final class ConsumerRuntime: Service, Sendable {
         /// Retry partitions paused until their head message is due.
         var pausedUntil: [KafkaTopicPartition: Date] = [:]
         var lastOrphanCheck = ContinuousClock.now
+        var lastCleanup: ContinuousClock.Instant?
+    }
+
+    /// Hourly: deletes processed-event rows older than `processedRetention`.
+    private func cleanUpProcessedEvents(state: inout LoopState) async {
+        guard let retention = configuration.processedRetention else { return }
+        if let last = state.lastCleanup, ContinuousClock.now - last < .seconds(3600) { return }
+        state.lastCleanup = .now
+        do {
+            let database = try await connection(&state)
+            let deleted = try await ProcessedEventsCleanup(group: configuration.group, horizon: retention).run(on: database)
+            if deleted > 0 { logger.info("processed-event rows past retention deleted", metadata: ["rows": "\(deleted)"]) }
+        } catch {
+            logger.warning("processed-event cleanup failed; will retry in an hour", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Order-preserving mode: every few seconds, applies parked events whose blocker's dead

@@ -139,6 +139,7 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         configuration.retry = try spec.retryPolicy()
         configuration.deadLetterTopic = spec.deadLetterTopic
         configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
+        configuration.processedRetention = try spec.retention()
         let runtimes = try (0..<count).map { index in
             try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
         }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Kafka
+import Postgres
 
 /// `choreo version`: prints the version of Choreo and of the C libraries it links.
 struct VersionCommand: ParsableCommand {
@@ -8,6 +10,6 @@ struct VersionCommand: ParsableCommand {
     )
 
     func run() throws {
-        print("choreo \(ChoreoVersion.current)")
+        print("choreo \(ChoreoVersion.current) (librdkafka \(LibrdkafkaVersion.string), libpq \(LibpqVersion.string))")
     }
 }

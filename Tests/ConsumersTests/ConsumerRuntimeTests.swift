@@ -229,3 +229,26 @@ struct ConsumerRuntimeTests {
         }
     }
 }
+
+@Suite("Processed-event retention")
+struct ProcessedEventsCleanupTests {
+    @Test("rows older than the horizon are deleted for that group only")
+    func cleanup() async throws {
+        try await withScratchDatabase { database in
+            let connection = try await PostgresConnection.connect(configuration: database)
+            try await ConsumerSchema.install(on: connection)
+            try await connection.execute(
+                """
+                INSERT INTO processed_events (consumer_group, event_id, processed_at)
+                SELECT g, gen_random_uuid(), now() - (n || ' days')::interval
+                FROM unnest(ARRAY['a', 'b']) AS g, generate_series(1, 40) AS n
+                """)
+            let deleted = try await ProcessedEventsCleanup(group: "a", horizon: .seconds(30 * 86_400 + 43_200)).run(on: connection)
+            #expect(deleted == 10)
+            let rows = try await connection.query(
+                "SELECT consumer_group, count(*)::bigint FROM processed_events GROUP BY 1 ORDER BY 1")
+            #expect(try rows.map { "\(try $0.decode(String.self, column: 0))=\(try $0.decode(Int64.self, column: 1))" } == ["a=30", "b=40"])
+            await connection.close()
+        }
+    }
+}

@@ -10,16 +10,19 @@ import Testing
     "Relay across a PostgreSQL restart",
     .enabled(if: ProcessInfo.processInfo.environment["CHOREO_TEST_PG_RESTART"] == "1", "restarts the server; run alone"))
 struct PostgresRestartTests {
+    /// Runs `pg_ctlcluster <version> <cluster> restart` and waits for it with `waitpid`
+    /// (Foundation's `Process.waitUntilExit` can miss the child's exit inside a test run).
     static func restartPostgres() throws {
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        let cluster = ProcessInfo.processInfo.environment["CHOREO_TEST_PG_CLUSTER"] ?? "15 main"
-        process.arguments = ["pg_ctlcluster"] + cluster.split(separator: " ").map(String.init) + ["restart"]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw WaitTimeout(description: "pg_ctlcluster restart exited with \(process.terminationStatus)")
-        }
+        let cluster = (ProcessInfo.processInfo.environment["CHOREO_TEST_PG_CLUSTER"] ?? "15 main").split(separator: " ").map(String.init)
+        let arguments = ["pg_ctlcluster"] + cluster + ["restart"]
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawnp(&pid, "pg_ctlcluster", nil, nil, argv, environ)
+        guard spawned == 0 else { throw WaitTimeout(description: "cannot run pg_ctlcluster (\(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw WaitTimeout(description: "pg_ctlcluster restart failed with status \(status)") }
     }
 
     @Test("PostgreSQL restarted during a run: the relay reconnects and every event is published in key order")
