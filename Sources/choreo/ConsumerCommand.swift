@@ -122,24 +122,11 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         let spec = try ConsumerGroupSpec.load(file)
         let count = instances ?? spec.instances ?? 1
         guard (1...64).contains(count) else { throw ValidationError("--instances must be 1…64") }
-        let service = try ServiceHandlers.make(for: spec)
-        let registry = try ContractRegistry(directory: root.projectRoot.contracts)
-        let postgres = try database.configuration(service: spec.service)
-        let connection = try await PostgresConnection.connect(configuration: postgres, logger: logger)
-        try await ConsumerSchema.install(on: connection)
-        _ = try await Migrator(migrations: service.migrations).migrate(on: connection)
-        try await OutboxSchema.standard.install(on: connection)
-        await connection.close()
-        let catalog = try TopicCatalog.load(directory: root.projectRoot.topics)
-        var configuration = ConsumerConfiguration(
-            group: spec.group, topics: spec.topics, handlers: service.handlers, registry: registry,
-            writer: OutboxWriter(registry: registry, source: "/services/\(spec.service)", routes: catalog.outboxRoutes),
-            database: postgres, kafka: try kafka.configuration(root: root.projectRoot))
-        configuration.batchSize = spec.batchSize ?? configuration.batchSize
-        configuration.retry = try spec.retryPolicy()
-        configuration.deadLetterTopic = spec.deadLetterTopic
-        configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
-        configuration.processedRetention = try spec.retention()
+        let configuration = try await ServiceHandlers.prepareGroup(
+            spec, registry: try ContractRegistry(directory: root.projectRoot.contracts),
+            catalog: try TopicCatalog.load(directory: root.projectRoot.topics),
+            database: try database.configuration(service: spec.service),
+            kafka: try kafka.configuration(root: root.projectRoot), logger: logger)
         let runtimes = try (0..<count).map { index in
             try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
         }

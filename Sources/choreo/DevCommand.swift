@@ -65,20 +65,10 @@ struct DevUpCommand: AsyncParsableCommand {
                 logger: Logger(label: "choreo.dev.relay")))
         var running: [String] = []
         for spec in try ConsumerGroupSpec.loadAll(project.consumers) {
-            guard let service = try? ServiceHandlers.make(for: spec) else { continue }
-            let groupDatabase = try database.configuration(service: spec.service)
-            let setup = try await PostgresConnection.connect(configuration: groupDatabase, logger: logger)
-            try await ConsumerSchema.install(on: setup)
-            _ = try await Migrator(migrations: service.migrations).migrate(on: setup)
-            try await OutboxSchema.standard.install(on: setup)
-            await setup.close()
-            var configuration = ConsumerConfiguration(
-                group: spec.group, topics: spec.topics, handlers: service.handlers, registry: registry,
-                writer: OutboxWriter(registry: registry, source: "/services/\(spec.service)", routes: catalog.outboxRoutes),
-                database: groupDatabase, kafka: kafka)
-            configuration.retry = try spec.retryPolicy()
-            configuration.batchSize = spec.batchSize ?? configuration.batchSize
-            configuration.deadLetterTopic = spec.deadLetterTopic
+            guard (try? ServiceHandlers.make(for: spec)) != nil else { continue }
+            let configuration = try await ServiceHandlers.prepareGroup(
+                spec, registry: registry, catalog: catalog, database: try database.configuration(service: spec.service),
+                kafka: kafka, logger: logger)
             services.append(try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.dev.\(spec.group)")))
             running.append(spec.group)
         }

@@ -1,6 +1,10 @@
 import Consumers
 import Contracts
+import Kafka
+import Logging
+import Outbox
 import Postgres
+import Topics
 
 /// The services whose handlers this build of `choreo` can run for `choreo consumer run`.
 enum ServiceHandlers {
@@ -29,5 +33,31 @@ enum ServiceHandlers {
                 code: .configuration,
                 message: "\(spec.file): service '\(spec.service)' has no handlers in this build of choreo (known: \(known.joined(separator: ", ")))")
         }
+    }
+}
+
+extension ServiceHandlers {
+    /// Installs the group's tables (processed events, parking, the service's own, the outbox)
+    /// in `database` and returns the runtime configuration the spec describes.
+    static func prepareGroup(
+        _ spec: ConsumerGroupSpec, registry: ContractRegistry, catalog: TopicCatalog,
+        database: PostgresConfiguration, kafka: KafkaConfiguration, logger: Logger
+    ) async throws -> ConsumerConfiguration {
+        let service = try make(for: spec)
+        let connection = try await PostgresConnection.connect(configuration: database, logger: logger)
+        try await ConsumerSchema.install(on: connection)
+        _ = try await Migrator(migrations: service.migrations).migrate(on: connection)
+        try await OutboxSchema.standard.install(on: connection)
+        await connection.close()
+        var configuration = ConsumerConfiguration(
+            group: spec.group, topics: spec.topics, handlers: service.handlers, registry: registry,
+            writer: OutboxWriter(registry: registry, source: "/services/\(spec.service)", routes: catalog.outboxRoutes),
+            database: database, kafka: kafka)
+        configuration.batchSize = spec.batchSize ?? configuration.batchSize
+        configuration.retry = try spec.retryPolicy()
+        configuration.deadLetterTopic = spec.deadLetterTopic
+        configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
+        configuration.processedRetention = try spec.retention()
+        return configuration
     }
 }
