@@ -70,78 +70,116 @@ public struct EventEnvelope: Sendable, Equatable {
     /// Decodes the envelope from Kafka headers.
     /// - Throws: `EnvelopeError` naming the missing or malformed attribute.
     public init(kafkaHeaders headers: [KafkaHeader]) throws(EnvelopeError) {
-        var values: [String: String] = [:]
-        for header in headers where header.key.hasPrefix("ce_") || header.key == "content-type" || header.key == "traceparent" {
-            guard let bytes = header.value else { continue }
+        var attributes = Attributes()
+        for header in headers {
+            guard let slot = Attributes.slot(of: header.key), let bytes = header.value else { continue }
             guard bytes.count <= Self.maxAttributeBytes else {
                 throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "longer than \(Self.maxAttributeBytes) bytes")
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "not UTF-8")
             }
-            values[header.key] = text
+            attributes.set(slot, key: header.key, text)
         }
-        func required(_ key: String) throws(EnvelopeError) -> String {
-            guard let value = values[key], !value.isEmpty else {
+        func required(_ value: String?, _ key: String) throws(EnvelopeError) -> String {
+            guard let value, !value.isEmpty else {
                 throw EnvelopeError(code: .missingAttribute, attribute: key, message: "required by CloudEvents 1.0")
             }
             return value
         }
-        let specVersion = try required("ce_specversion")
+        let specVersion = try required(attributes.specVersion, "ce_specversion")
         guard specVersion == "1.0" else {
             throw EnvelopeError(code: .unsupportedSpecVersion, attribute: "ce_specversion", message: "expected 1.0, got '\(specVersion.prefix(20))'")
         }
-        let idText = try required("ce_id")
-        guard let id = UUID(uuidString: idText) else {
+        guard let id = UUIDText.parse(try required(attributes.id, "ce_id")) else {
             throw EnvelopeError(code: .malformedAttribute, attribute: "ce_id", message: "not a UUID")
         }
-        let typeText = try required("ce_type")
-        guard let type = EventType(parsing: typeText) else {
+        guard let type = EventType(parsing: try required(attributes.type, "ce_type")) else {
             throw EnvelopeError(code: .malformedAttribute, attribute: "ce_type", message: "expected <name>.v<N>, e.g. order.placed.v1")
         }
-        let source = try required("ce_source")
-        let time: Date
-        if let timeText = values["ce_time"] {
-            guard let parsed = RFC3339.parse(timeText) else {
-                throw EnvelopeError(code: .malformedAttribute, attribute: "ce_time", message: "not an RFC 3339 timestamp")
-            }
-            time = parsed
-        } else {
+        let source = try required(attributes.source, "ce_source")
+        guard let timeText = attributes.time else {
             throw EnvelopeError(code: .missingAttribute, attribute: "ce_time", message: "required by Choreo's envelope")
         }
-        if let contentType = values["content-type"] {
-            let base = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard base == "application/json" || base.hasSuffix("+json") else {
+        guard let time = RFC3339.parse(timeText) else {
+            throw EnvelopeError(code: .malformedAttribute, attribute: "ce_time", message: "not an RFC 3339 timestamp")
+        }
+        if let contentType = attributes.contentType {
+            guard Self.isJSONContentType(contentType) else {
                 throw EnvelopeError(code: .unsupportedContentType, attribute: "content-type", message: "expected application/json")
             }
             dataContentType = contentType
         }
-        if let traceparent = values["traceparent"], !Self.isValidTraceparent(traceparent) {
+        if let traceparent = attributes.traceparent, !Self.isValidTraceparent(traceparent) {
             throw EnvelopeError(code: .malformedAttribute, attribute: "traceparent", message: "not a W3C traceparent")
         }
         self.id = id
         self.type = type
         self.source = source
         self.time = time
-        self.subject = values["ce_subject"]
-        self.correlationID = values["ce_correlationid"]
-        self.causationID = values["ce_causationid"]
-        self.traceparent = values["traceparent"]
-        let known: Set<String> = [
-            "ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "ce_correlationid", "ce_causationid",
-        ]
-        for (key, value) in values where key.hasPrefix("ce_") && !known.contains(key) {
-            extensions[String(key.dropFirst(3))] = value
+        self.subject = attributes.subject
+        self.correlationID = attributes.correlationID
+        self.causationID = attributes.causationID
+        self.traceparent = attributes.traceparent
+        self.extensions = attributes.extensions
+    }
+
+    /// The attributes found while decoding; a later header of the same key wins.
+    private struct Attributes {
+        enum Slot { case specVersion, id, type, source, time, subject, correlationID, causationID, contentType, traceparent, other }
+        var specVersion, id, type, source, time, subject, correlationID, causationID, contentType, traceparent: String?
+        var extensions: [String: String] = [:]
+
+        static func slot(of key: String) -> Slot? {
+            switch key {
+            case "ce_specversion": return .specVersion
+            case "ce_id": return .id
+            case "ce_type": return .type
+            case "ce_source": return .source
+            case "ce_time": return .time
+            case "ce_subject": return .subject
+            case "ce_correlationid": return .correlationID
+            case "ce_causationid": return .causationID
+            case "content-type": return .contentType
+            case "traceparent": return .traceparent
+            default: return key.hasPrefix("ce_") ? .other : nil
+            }
+        }
+
+        mutating func set(_ slot: Slot, key: String, _ value: String) {
+            switch slot {
+            case .specVersion: specVersion = value
+            case .id: id = value
+            case .type: type = value
+            case .source: source = value
+            case .time: time = value
+            case .subject: subject = value
+            case .correlationID: correlationID = value
+            case .causationID: causationID = value
+            case .contentType: contentType = value
+            case .traceparent: traceparent = value
+            case .other: extensions[String(key.dropFirst(3))] = value
+            }
         }
     }
 
-    /// `00-<32 hex>-<16 hex>-<2 hex>`.
+    /// `application/json` or any `+json` media type, parameters allowed.
+    static func isJSONContentType(_ contentType: String) -> Bool {
+        if contentType == "application/json" { return true }
+        let base = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return base == "application/json" || base.hasSuffix("+json")
+    }
+
+    /// `00-<32 hex>-<16 hex>-<2 hex>`; later versions may append `-…`.
     static func isValidTraceparent(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4 else { return false }
-        let lengths = [2, 32, 16, 2]
-        for (part, length) in zip(parts, lengths) where part.count != length || !part.allSatisfy(\.isHexDigit) {
-            return false
+        let bytes = Array(text.utf8.prefix(56))
+        guard bytes.count == 55 || (bytes.count == 56 && bytes[55] == UInt8(ascii: "-")) else { return false }
+        for offset in 0..<55 {
+            if offset == 2 || offset == 35 || offset == 52 {
+                guard bytes[offset] == UInt8(ascii: "-") else { return false }
+            } else if UUIDText.hexValue(bytes[offset]) == nil {
+                return false
+            }
         }
         return true
     }

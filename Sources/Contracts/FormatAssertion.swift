@@ -15,18 +15,7 @@ enum FormatAssertion {
         }
     }
 
-    static func isUUID(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else {
-                guard (48...57).contains(byte) || (97...102).contains(byte) || (65...70).contains(byte) else { return false }
-            }
-        }
-        return true
-    }
+    static func isUUID(_ value: String) -> Bool { UUIDText.parse(value) != nil }
 
     static func isEmail(_ value: String) -> Bool {
         guard let at = value.lastIndex(of: "@") else { return false }

@@ -9,14 +9,24 @@ final class CompiledSchema: Sendable {
     let usesUnevaluated: Bool
 
     init(_ compiler: SchemaCompiler, root: Int) {
-        nodes = compiler.nodes
         index = compiler.index
+        // References are resolved once here, not looked up by URI on every validation.
+        var nodes = compiler.nodes
+        for slot in nodes.indices {
+            for position in nodes[slot].keywords.indices {
+                guard case .ref(let uri) = nodes[slot].keywords[position] else { continue }
+                if let target = Self.lookup(uri, in: compiler.index) { nodes[slot].keywords[position] = .resolvedRef(target) }
+            }
+        }
+        self.nodes = nodes
         dynamicAnchors = compiler.dynamicAnchors
         usesUnevaluated = compiler.usesUnevaluated
         self.root = root
     }
 
-    func lookup(_ uri: String) -> Int? {
+    func lookup(_ uri: String) -> Int? { Self.lookup(uri, in: index) }
+
+    private static func lookup(_ uri: String, in index: [String: Int]) -> Int? {
         if let slot = index[uri] { return slot }
         let (base, fragment) = SchemaURI.split(uri)
         guard let fragment, !fragment.isEmpty else { return index[base + "#"] ?? index[base] }
@@ -54,16 +64,16 @@ public struct JSONSchema: Sendable {
     /// Every way `instance` fails (empty when valid).
     public func validate(_ instance: JSONValue) -> [ValidationError] {
         var errors: [ValidationError] = []
-        _ = SchemaEvaluator(schema: compiled).evaluate(compiled.root, instance, path: "", scope: [], errors: &errors)
+        var evaluator = SchemaEvaluator(schema: compiled)
+        _ = evaluator.evaluate(compiled.root, instance, errors: &errors)
         return errors
     }
 
     /// Whether `instance` is valid (stops at the first error).
     public func isValid(_ instance: JSONValue) -> Bool {
         var errors: [ValidationError] = []
-        var evaluator = SchemaEvaluator(schema: compiled)
-        evaluator.firstErrorOnly = true
-        _ = evaluator.evaluate(compiled.root, instance, path: "", scope: [], errors: &errors)
+        var evaluator = SchemaEvaluator(schema: compiled, firstErrorOnly: true)
+        _ = evaluator.evaluate(compiled.root, instance, errors: &errors)
         return errors.isEmpty
     }
 }

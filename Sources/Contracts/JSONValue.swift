@@ -134,34 +134,84 @@ public enum JSONNumber: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A JSON object: members in document order, looked up by key.
+///
+/// Small objects (the usual event payload) are searched linearly, which beats hashing;
+/// objects with more than `indexThreshold` members also keep a key → position index.
 public struct JSONObject: Sendable, Hashable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    /// Members in document order.
+    public private(set) var members: [(key: String, value: JSONValue)] = []
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     public init() {}
 
     public init(_ members: [(String, JSONValue)]) {
+        self.members.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
+    /// Keys in document order.
+    public var keys: [String] { members.map(\.key) }
+
+    public var count: Int { members.count }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for position in members.indices where members[position].key == key { return position }
+        return nil
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let position = position(of: key) {
+                if let newValue {
+                    members[position].value = newValue
+                } else {
+                    members.remove(at: position)
+                    rebuildIndex()
+                }
+            } else if let newValue {
+                members.append((key, newValue))
+                if index != nil {
+                    index?[key] = members.count - 1
+                } else if members.count > Self.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
     }
 
-    public var count: Int { keys.count }
-
-    /// Members in document order.
-    public var members: [(key: String, value: JSONValue)] {
-        keys.compactMap { key in storage[key].map { (key, $0) } }
+    private mutating func rebuildIndex() {
+        guard members.count > Self.indexThreshold else {
+            index = nil
+            return
+        }
+        var built: [String: Int] = [:]
+        built.reserveCapacity(members.count)
+        for (position, member) in members.enumerated() { built[member.key] = position }
+        index = built
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }
-    public func hash(into hasher: inout Hasher) { hasher.combine(storage) }
+    /// Equal when both have the same keys with equal values, in any order.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for (key, value) in lhs.members {
+            guard let other = rhs[key], other == value else { return false }
+        }
+        return true
+    }
+
+    /// Order-independent: the members' hashes are combined commutatively.
+    public func hash(into hasher: inout Hasher) {
+        var combined = 0
+        for (key, value) in members {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(value)
+            combined = combined &+ member.finalize()
+        }
+        hasher.combine(members.count)
+        hasher.combine(combined)
+    }
 }

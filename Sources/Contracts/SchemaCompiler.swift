@@ -134,15 +134,14 @@ struct SchemaCompiler {
             keywords.append(.dynamicRef(target, anchor: anchor))
         }
         if let type = object["type"] {
-            var names: Set<String> = []
-            let allowed: Set<String> = ["null", "boolean", "object", "array", "number", "integer", "string"]
+            var names: [String] = []
             switch type {
             case .string(let name): names = [name]
-            case .array(let array): names = Set(array.compactMap(\.stringValue))
+            case .array(let array): names = array.compactMap(\.stringValue)
             default: throw fail("type", "must be a type name or an array of them")
             }
-            guard names.isSubset(of: allowed), !names.isEmpty else { throw fail("type", "unknown type name") }
-            keywords.append(.type(names))
+            guard let types = JSONTypeSet(names: names), !types.isEmpty else { throw fail("type", "unknown type name") }
+            keywords.append(.type(types))
         }
         if let values = object["enum"] {
             guard case .array(let array) = values else { throw fail("enum", "must be an array") }

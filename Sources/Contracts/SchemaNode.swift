@@ -66,7 +66,7 @@ struct CompiledPattern: @unchecked Sendable {
 
 /// A compiled keyword. Subschemas are node indices.
 enum SchemaKeyword: Sendable {
-    case type(Set<String>)
+    case type(JSONTypeSet)
     case enumeration([JSONValue])
     case constant(JSONValue)
     case required([String])
@@ -87,6 +87,8 @@ enum SchemaKeyword: Sendable {
     case allOf([Int]), anyOf([Int]), oneOf([Int]), not(Int)
     case conditional(if: Int, then: Int?, else: Int?)
     case ref(String)
+    /// A `$ref` resolved to its node when the schema was compiled.
+    case resolvedRef(Int)
     case dynamicRef(String, anchor: String?)
     case format(String)
     case unevaluatedProperties(Int)
@@ -125,11 +127,60 @@ enum SchemaKeyword: Sendable {
         case .oneOf: return "oneOf"
         case .not: return "not"
         case .conditional: return "if"
-        case .ref: return "$ref"
+        case .ref, .resolvedRef: return "$ref"
         case .dynamicRef: return "$dynamicRef"
         case .format: return "format"
         case .unevaluatedProperties: return "unevaluatedProperties"
         case .unevaluatedItems: return "unevaluatedItems"
         }
     }
+}
+
+/// A set of JSON Schema type names, as bits: `type` checks without hashing strings.
+struct JSONTypeSet: OptionSet, Sendable {
+    let rawValue: UInt8
+    static let null = JSONTypeSet(rawValue: 1)
+    static let boolean = JSONTypeSet(rawValue: 2)
+    static let object = JSONTypeSet(rawValue: 4)
+    static let array = JSONTypeSet(rawValue: 8)
+    static let number = JSONTypeSet(rawValue: 16)
+    static let integer = JSONTypeSet(rawValue: 32)
+    static let string = JSONTypeSet(rawValue: 64)
+
+    private static let named: [(String, JSONTypeSet)] = [
+        ("array", .array), ("boolean", .boolean), ("integer", .integer), ("null", .null), ("number", .number),
+        ("object", .object), ("string", .string),
+    ]
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The set for type names; nil when one is not a JSON Schema type.
+    init?(names: some Sequence<String>) {
+        var set = JSONTypeSet()
+        for name in names {
+            guard let bit = Self.named.first(where: { $0.0 == name })?.1 else { return nil }
+            set.insert(bit)
+        }
+        self = set
+    }
+
+    /// The type of `value`; integral numbers are `integer` (which `number` also admits).
+    init(of value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool: self = .boolean
+        case .number(let number): self = number.isIntegral ? .integer : .number
+        case .string: self = .string
+        case .array: self = .array
+        case .object: self = .object
+        }
+    }
+
+    /// Whether a value of type `actual` (one bit) is admitted.
+    func admits(_ actual: JSONTypeSet) -> Bool {
+        !isDisjoint(with: actual) || (actual == .integer && contains(.number))
+    }
+
+    /// Sorted names, for messages.
+    var names: [String] { Self.named.filter { contains($0.1) }.map(\.0) }
 }

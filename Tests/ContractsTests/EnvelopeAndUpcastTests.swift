@@ -43,15 +43,31 @@ struct EnvelopeTests {
         #expect(decode(replacing("ce_time", "yesterday"))?.attribute == "ce_time")
         #expect(decode(replacing("content-type", "text/plain"))?.code == .unsupportedContentType)
         #expect(decode(replacing("traceparent", "nope"))?.attribute == "traceparent")
+        for bad in [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+        ] {
+            #expect(decode(replacing("traceparent", bad))?.attribute == "traceparent", "\(bad)")
+        }
+        #expect(decode(replacing("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future")) == nil)
+        #expect(decode(replacing("ce_id", "5B0C6C0E-8D2A-4C1E-9F3B-2A7D1E4C9B10")) == nil, "upper-case UUIDs are UUIDs")
+        for bad in ["5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b1", "5b0c6c0e8d2a-4c1e-9f3b-2a7d1e4c9b10-", "5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b1z"] {
+            #expect(decode(replacing("ce_id", bad))?.attribute == "ce_id", "\(bad)")
+        }
+        #expect(decode(replacing("content-type", "application/cloudevents+json; charset=utf-8")) == nil)
         #expect(decode { $0 + [KafkaHeader(key: "ce_big", value: Array(repeating: 65, count: 5_000))] }?.code == .malformedAttribute)
     }
 
     @Test("event types parse only as <name>.v<N>")
     func eventTypes() {
         #expect(EventType(parsing: "stock.reservation-failed.v1") == EventType(name: "stock.reservation-failed", version: 1))
-        for bad in ["order.placed", "order.placed.v0", "order.placed.vx", ".v1", "Order.placed.v1", "order..placed.v1"] {
+        for bad in [
+            "order.placed", "order.placed.v0", "order.placed.vx", ".v1", "Order.placed.v1", "order..placed.v1", "order.placed.v",
+            "order.placed.v1x", "order.placed.v-1", "order.placed..v1", "order.v12345678901", "ordér.placed.v1",
+        ] {
             #expect(EventType(parsing: bad) == nil, "\(bad)")
         }
+        #expect(EventType(parsing: "a.v12") == EventType(name: "a", version: 12))
     }
 }
 
