@@ -60,9 +60,13 @@ struct BatchTransaction: Sendable {
                 return outcome
             } catch let failed as HandlerFailed {
                 if TransientFailure.isTransient(failed.error) { throw failed.error }
-                // Redo with savepoints; the handler that failed is not called a second time
-                // for this delivery: its failure stands.
-                knownFailures[failed.event] = failed.error
+                // Redo with savepoints. A handler that threw is not called a second time for
+                // this delivery: its failure stands. A pipelined write's failure surfaces
+                // later, wherever the pipeline synced, so it names no event: the redo, where
+                // writes run at once, finds the event it belongs to.
+                if !Self.isPipelineFailure(failed.error) { knownFailures[failed.event] = failed.error }
+            } catch let error as PostgresError where error.pipelineSequence != nil {
+                if error.isRetriable { throw error }
             }
         }
         let failures = knownFailures
@@ -132,7 +136,8 @@ struct BatchTransaction: Sendable {
     {
         guard savepoint, buffer == nil else {
             let context = HandlerContext(
-                connection: tx, group: group, writer: writer, cause: planned.event.envelope, buffer: buffer ?? OutboxBuffer())
+                connection: tx, group: group, writer: writer, cause: planned.event.envelope, buffer: buffer ?? OutboxBuffer(),
+                pipelinesWrites: true)
             do {
                 try await planned.handler(planned.event, context)
                 return nil
@@ -153,6 +158,10 @@ struct BatchTransaction: Sendable {
             if TransientFailure.isTransient(error) { throw error }
             return Failure(planned: planned, error: "\(error)", isPermanent: error is PermanentFailure)
         }
+    }
+
+    static func isPipelineFailure(_ error: any Error) -> Bool {
+        (error as? PostgresError)?.pipelineSequence != nil
     }
 
     /// Inserts the processed-event rows; returns the ids that were new (not duplicates).

@@ -16,6 +16,37 @@ public struct HandlerContext: Sendable {
     let cause: EventEnvelope
     /// Where emitted events wait for the batch's single outbox insert.
     let buffer: OutboxBuffer
+    /// Whether `write` pipelines (an optimistic batch) or runs at once (a savepoint redo).
+    let pipelinesWrites: Bool
+
+    init(
+        connection: PostgresConnection, group: String, writer: OutboxWriter?, cause: EventEnvelope, buffer: OutboxBuffer,
+        pipelinesWrites: Bool = false
+    ) {
+        self.connection = connection
+        self.group = group
+        self.writer = writer
+        self.cause = cause
+        self.buffer = buffer
+        self.pipelinesWrites = pipelinesWrites
+    }
+
+    /// Runs a write whose result the handler does not need (`INSERT`, `UPDATE`, `DELETE`
+    /// without `RETURNING`) in the batch transaction.
+    ///
+    /// In an optimistic batch the write is pipelined with the batch's other writes — one
+    /// round trip for all of them instead of one each — and completes before the batch
+    /// commits and before any later `query` or `execute` on `connection`. If it fails, the
+    /// batch is rolled back and redone with a savepoint per event, where `write` runs at
+    /// once and its error fails only this event, exactly as if the handler had thrown it.
+    /// Use `connection.execute` when the handler needs the affected-row count.
+    public func write(_ query: PostgresQuery) async throws {
+        if pipelinesWrites {
+            try await connection.pipeline(query)
+        } else {
+            try await connection.execute(query)
+        }
+    }
 
     /// Records `event` in the outbox in this transaction (validated now, inserted with the
     /// batch's other events before commit), with `ce_causationid` = the

@@ -35,24 +35,30 @@ extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement & P
 extension Array: PostgresArrayElement where Element == UInt8 {}
 
 enum PostgresArrayLiteral {
-    /// Every item quoted and escaped, so any text is safe.
+    /// Every item quoted and escaped, so any text is safe. Built on UTF-8 bytes: only `"`
+    /// and `\` need escaping, and both are ASCII, so bytes of other characters are copied.
     static func render(_ items: [String?]) -> String {
-        var out = "{"
-        out.reserveCapacity(items.count * 16 + 2)
+        var capacity = 2
+        for item in items { capacity += (item?.utf8.count ?? 4) + 3 }
+        var out: [UInt8] = []
+        out.reserveCapacity(capacity + capacity / 8)
+        out.append(UInt8(ascii: "{"))
         for (index, item) in items.enumerated() {
-            if index > 0 { out.append(",") }
-            guard let item else {
-                out.append("NULL")
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            guard var item else {
+                out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            out.append("\"")
-            for character in item.unicodeScalars {
-                if character == "\"" || character == "\\" { out.append("\\") }
-                out.unicodeScalars.append(character)
+            out.append(UInt8(ascii: "\""))
+            item.withUTF8 { bytes in
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                    out.append(byte)
+                }
             }
-            out.append("\"")
+            out.append(UInt8(ascii: "\""))
         }
-        out.append("}")
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -22,6 +22,7 @@ extension PostgresConnection {
         let value: T
         do {
             value = try await body(self)
+            try await syncPipeline()
         } catch {
             await rollbackQuietly()
             throw error
@@ -69,6 +70,8 @@ extension PostgresConnection {
 
     private func rollbackQuietly() async {
         guard !isClosed else { return }
+        // A pipelined statement's error was already thrown (or is moot): the rollback must run.
+        _ = try? await withHandle(syncingPipeline: false) { connection in _ = self.drainPipeline(on: connection) }
         do { try await simpleQuery("ROLLBACK") } catch {
             logger.debug("rollback failed", metadata: ["error": "\(error)"])
         }

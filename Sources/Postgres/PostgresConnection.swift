@@ -17,6 +17,10 @@ public final class PostgresConnection: Sendable {
         var connection: OpaquePointer?
         /// SQL text → prepared statement name; touched only on `queue`, like `connection`.
         var prepared: [String: String] = [:]
+        /// Statements sent in pipeline mode and not yet synced; nil outside pipeline mode.
+        var pipeline: Pipeline?
+        /// The last pipelined statement's sequence number.
+        var sequence = 0
         init(_ connection: OpaquePointer?) { self.connection = connection }
     }
 
@@ -117,14 +121,21 @@ public final class PostgresConnection: Sendable {
         }
     }
 
-    /// Runs `body` with the `PGconn` on the connection's queue.
-    func withHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    /// Runs `body` with the `PGconn` on the connection's queue, after syncing pipelined
+    /// statements (their error is thrown instead of running `body`) unless told not to.
+    func withHandle<T: Sendable>(
+        syncingPipeline: Bool = true, _ body: @escaping @Sendable (OpaquePointer) throws -> T
+    ) async throws -> T {
+        let run: @Sendable (OpaquePointer) throws -> T = { connection in
+            if syncingPipeline, let error = self.drainPipeline(on: connection) { throw error }
+            return try body(connection)
+        }
         if queue.isCurrent {
             // Already on the connection's thread (a task preferring this executor): no hop.
             guard let connection = handle.connection, !isClosed else {
                 throw PostgresError(code: .connectionClosed, message: "the connection to \(endpoint) is closed")
             }
-            return try body(connection)
+            return try run(connection)
         }
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -133,7 +144,7 @@ public final class PostgresConnection: Sendable {
                         throwing: PostgresError(code: .connectionClosed, message: "the connection to \(self.endpoint) is closed"))
                     return
                 }
-                continuation.resume(with: Result { try body(connection) })
+                continuation.resume(with: Result { try run(connection) })
             }
         }
     }

@@ -33,6 +33,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var constraint: String?
     /// The underlying error, if any.
     public var underlying: (any Error)?
+    /// For a pipelined statement's error: the number `PostgresConnection.pipeline(_:)`
+    /// returned for it.
+    public var pipelineSequence: Int?
 
     public init(code: Code, sqlState: SQLState? = nil, message: String, detail: String? = nil,
                 constraint: String? = nil, underlying: (any Error)? = nil) {

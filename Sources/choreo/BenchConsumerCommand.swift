@@ -24,12 +24,15 @@ struct BenchConsumerCommand: AsyncParsableCommand {
     @Option(help: "Events for the one-transaction-per-event run (it is slower).")
     var singleEvents: Int = 20_000
 
+    @Option(help: "Events for the batched run whose handler waits for each write (execute instead of write).")
+    var executeEvents: Int = 20_000
+
     @Option(help: "Batch size of the batched run.")
     var batchSize: Int = 500
 
     func validate() throws {
-        guard events > 0, singleEvents > 0, batchSize > 0 else {
-            throw ValidationError("--events, --single-events and --batch-size must be positive")
+        guard events > 0, singleEvents > 0, executeEvents > 0, batchSize > 0 else {
+            throw ValidationError("--events, --single-events, --execute-events and --batch-size must be positive")
         }
     }
 
@@ -52,18 +55,23 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         print("raw consumer (no database, sync commit per batch of \(batchSize)): \(Int(raw)) events/s")
 
         let batched = try await runtimeRate(
-            count: events, batchSize: batchSize, topic: input, output: output, registry: registry, kafka: kafka,
-            logger: logger)
-        print("idempotent runtime, batches of \(batchSize): \(Int(batched)) events/s")
+            count: events, batchSize: batchSize, pipelined: true, topic: input, output: output, registry: registry,
+            kafka: kafka, logger: logger)
+        print("idempotent runtime, batches of \(batchSize), handler writes with context.write (pipelined): \(Int(batched)) events/s")
+
+        let waiting = try await runtimeRate(
+            count: executeEvents, batchSize: batchSize, pipelined: false, topic: input, output: output, registry: registry,
+            kafka: kafka, logger: logger)
+        print("idempotent runtime, batches of \(batchSize), handler writes with connection.execute (a round trip each): \(Int(waiting)) events/s")
 
         let single = try await runtimeRate(
-            count: singleEvents, batchSize: 1, topic: input, output: output, registry: registry, kafka: kafka,
+            count: singleEvents, batchSize: 1, pipelined: true, topic: input, output: output, registry: registry, kafka: kafka,
             logger: logger)
         print("idempotent runtime, one transaction per event: \(Int(single)) events/s")
         print("batched / per-event = \(String(format: "%.1f", batched / single))x; batched / raw = \(String(format: "%.2f", batched / raw))")
         print(try JSONLine.render([
             "benchmark": "consumer", "events": events, "events_per_s": Int(batched), "batch_size": batchSize,
-            "single_tx_events_per_s": Int(single), "raw_events_per_s": Int(raw),
+            "single_tx_events_per_s": Int(single), "raw_events_per_s": Int(raw), "execute_events_per_s": Int(waiting),
             "ratio": (batched / single * 10).rounded() / 10,
         ]))
     }
@@ -112,7 +120,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
     }
 
     private func runtimeRate(
-        count: Int, batchSize: Int, topic: String, output: String, registry: ContractRegistry,
+        count: Int, batchSize: Int, pipelined: Bool, topic: String, output: String, registry: ContractRegistry,
         kafka: KafkaConfiguration, logger: Logger
     ) async throws -> Double {
         let scratch = try await BenchDatabase.create(adminURL: database.url(), prefix: "choreo_bench_consumer")
@@ -126,8 +134,9 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         handlers.on(BenchContracts.input) { event, context in
             struct Input: Decodable { var n: Int; var account: String; var amount: Int }
             let input = try event.decode(Input.self)
-            try await context.connection.execute(
-                "INSERT INTO balances (event_id, account, amount) VALUES (\(event.envelope.id), \(input.account), \(input.amount))")
+            let insert: PostgresQuery =
+                "INSERT INTO balances (event_id, account, amount) VALUES (\(event.envelope.id), \(input.account), \(input.amount))"
+            if pipelined { try await context.write(insert) } else { try await context.connection.execute(insert) }
             try await context.emit(
                 OutboxEvent(type: BenchContracts.output, key: input.account,
                             data: Array("{\"n\":\(input.n),\"account\":\"\(input.account)\"}".utf8)))

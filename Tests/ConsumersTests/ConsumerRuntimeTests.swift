@@ -106,6 +106,32 @@ struct ConsumerRuntimeTests {
         }
     }
 
+    @Test("a pipelined write that fails fails only its own event; the batch's other writes are applied once")
+    func failingPipelinedWriteFailsOnlyItsEvent() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let writer: EventHandler = { event, context in
+                struct TestEvent: Decodable { var key: String; var seq: Int }
+                let data = try event.decode(TestEvent.self)
+                // The poison's write breaks a NOT NULL constraint; the handler itself does not throw.
+                let eventID: UUID? = data.key == "poison" ? nil : event.envelope.id
+                try await context.write("INSERT INTO effects (event_id, key, seq) VALUES (\(eventID), \(data.key), \(data.seq))")
+            }
+            let ids = try await harness.publish((0..<20).map { ("other\($0 % 5)", $0) } + [("poison", 1)] + (20..<40).map { ("other\($0 % 5)", $0) })
+            try await harness.withRuntime(harness.configuration(handler: writer)) { runtime in
+                let letters = try await harness.deadLetters.read(count: 1)
+                let letter = try #require(letters.first)
+                #expect(letter.header("ce_id") == ids[20].uuidString.lowercased())
+                #expect(letter.header("dlq_reason") == "retries-exhausted")
+                #expect(letter.header("dlq_error")?.contains("23502") == true)
+                try await waitUntil { try await harness.effectCounts().count == 40 }
+                let counts = try await harness.effectCounts()
+                #expect(counts.values.allSatisfy { $0 == 1 })
+                #expect(counts[ids[20]] == nil)
+                #expect(runtime.metrics.batchRedos >= 1)
+            }
+        }
+    }
+
     @Test("garbage, a missing ce_type, an unknown type and a contract violation go straight to the dead-letter topic")
     func malformedMessagesDeadLettered() async throws {
         try await ConsumerTestHarness.with { harness in
