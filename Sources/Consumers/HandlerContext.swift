@@ -59,8 +59,8 @@ public struct HandlerContext: Sendable {
             throw ConsumerError(code: .configuration, message: "this consumer has no outbox writer configured")
         }
         var event = event
-        event.causationID = event.causationID ?? cause.id.uuidString.lowercased()
-        event.correlationID = event.correlationID ?? cause.correlationID ?? cause.id.uuidString.lowercased()
+        event.causationID = event.causationID ?? UUIDText.lowercased(cause.id)
+        event.correlationID = event.correlationID ?? cause.correlationID ?? UUIDText.lowercased(cause.id)
         event.traceparent = event.traceparent ?? cause.traceparent
         let record = try writer.prepare(event)
         buffer.append(record)

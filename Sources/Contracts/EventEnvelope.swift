@@ -51,7 +51,7 @@ public struct EventEnvelope: Sendable, Equatable {
     public func kafkaHeaders() -> [KafkaHeader] {
         var headers = [
             KafkaHeader(key: "ce_specversion", string: "1.0"),
-            KafkaHeader(key: "ce_id", string: id.uuidString.lowercased()),
+            KafkaHeader(key: "ce_id", string: UUIDText.lowercased(id)),
             KafkaHeader(key: "ce_type", string: type.description),
             KafkaHeader(key: "ce_source", string: source),
             KafkaHeader(key: "ce_time", string: RFC3339.format(time)),

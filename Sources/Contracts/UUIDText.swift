@@ -3,8 +3,31 @@ import Foundation
 /// The RFC 4122 text form of a UUID (`8-4-4-4-12` hex digits, either case), parsed from
 /// its UTF-8 bytes: Foundation's `UUID(uuidString:)` goes through `sscanf` on Linux, which
 /// costs more than decoding the rest of an envelope.
-enum UUIDText {
-    static func parse(_ text: String) -> UUID? {
+public enum UUIDText {
+    /// The lower-case text form (`ce_id`, correlation ids), without `uuidString`'s
+    /// `snprintf` and the `lowercased()` copy.
+    public static func lowercased(_ uuid: UUID) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: uuid.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                digits.withUTF8Buffer { hex in
+                    var offset = 0
+                    for (index, byte) in bytes.enumerated() {
+                        if index == 4 || index == 6 || index == 8 || index == 10 {
+                            out[offset] = UInt8(ascii: "-")
+                            offset += 1
+                        }
+                        out[offset] = hex[Int(byte >> 4)]
+                        out[offset + 1] = hex[Int(byte & 0x0F)]
+                        offset += 2
+                    }
+                    return offset
+                }
+            }
+        }
+    }
+
+    public static func parse(_ text: String) -> UUID? {
         var text = text
         return text.withUTF8 { parse(bytes: $0) }
     }

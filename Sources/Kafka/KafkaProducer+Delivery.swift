@@ -94,7 +94,8 @@ func rdKafkaDeliveryCallback(_ rk: OpaquePointer?, _ message: UnsafePointer<rd_k
             timestamp: ts >= 0 && tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? Date(timeIntervalSince1970: Double(ts) / 1000) : nil))
     } else {
         var error = KafkaError.rd(msg.err, "message not delivered", default: .messageDelivery)
-        if msg.err == RD_KAFKA_RESP_ERR__FATAL || error.isFatal {
+        // Purged after a fatal error, or failed because of it: the producer is finished.
+        if msg.err == RD_KAFKA_RESP_ERR__FATAL || error.isFatal || hasFatalError(rk) {
             error.code = .fatal
             error.isFatal = true
             error.isRetriable = false

@@ -88,6 +88,7 @@ final class ProducerPollControl: Sendable {
 /// (flush, purge queue + in-flight, flush again) so every message gets its report, and destroys.
 func producerPollLoop(handle: RDKafkaHandle, control: ProducerPollControl, shutdownTimeout: Duration) {
     let rk = handle.ownerPointer
+    var purgedAfterFatal = false
     loop: while true {
         switch control.nextAction() {
         case .poll:
@@ -97,6 +98,13 @@ func producerPollLoop(handle: RDKafkaHandle, control: ProducerPollControl, shutd
             control.settleFlushes(queueEmpty: rd_kafka_outq_len(rk) == 0)
         case .stop:
             break loop
+        }
+        if !purgedAfterFatal && hasFatalError(rk) {
+            // A fatal producer can deliver nothing more, and librdkafka may keep messages it
+            // had in flight unreported: fail them all now, so every waiter learns of the
+            // fatal error at once (their reports are marked fatal) instead of at shutdown.
+            purgedAfterFatal = true
+            _ = rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         }
     }
     rd_kafka_flush(rk, shutdownTimeout.timeoutMilliseconds)
@@ -116,4 +124,11 @@ func producerPollLoop(handle: RDKafkaHandle, control: ProducerPollControl, shutd
     if !empty { handle.context.logger.error("producer shut down with \(rd_kafka_outq_len(rk)) unreported messages") }
     handle.destroy()
     control.markFinished(queueEmpty: empty)
+}
+
+/// Whether librdkafka raised a fatal error on this producer.
+func hasFatalError(_ rk: OpaquePointer?) -> Bool {
+    guard let rk else { return false }
+    var buffer = [CChar](repeating: 0, count: 8)
+    return rd_kafka_fatal_error(rk, &buffer, buffer.count) != RD_KAFKA_RESP_ERR_NO_ERROR
 }

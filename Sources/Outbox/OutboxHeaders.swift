@@ -7,12 +7,18 @@ enum OutboxHeaders {
     /// Encodes headers as a JSON object. Header values are UTF-8 strings by construction
     /// (CloudEvents attributes); a non-UTF-8 or null value is stored as an empty string.
     static func encode(_ headers: [KafkaHeader]) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
+        var out: [UInt8] = []
+        out.reserveCapacity(headers.reduce(2) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 6 })
+        out.append(UInt8(ascii: "{"))
         for (index, header) in headers.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(header.key, to: &out)
+            appendString(header.key.utf8, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendString(header.stringValue ?? "", to: &out)
+            if let value = header.value, String(validating: value, as: UTF8.self) != nil {
+                appendString(value, to: &out)
+            } else {
+                appendString("".utf8, to: &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -41,18 +47,24 @@ enum OutboxHeaders {
         return headers
     }
 
-    private static func appendString(_ string: String, to out: inout [UInt8]) {
+    /// Appends UTF-8 text as a JSON string.
+    private static func appendString(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        for byte in bytes {
             switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, 110])
-            case 0x0D: out.append(contentsOf: [92, 114])
-            case 0x09: out.append(contentsOf: [92, 116])
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(92)
+                out.append(byte)
+            case 0x0A: out.append(92); out.append(110)
+            case 0x0D: out.append(92); out.append(114)
+            case 0x09: out.append(92); out.append(116)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                let hex: StaticString = "0123456789abcdef"
+                out.append(contentsOf: [92, 117, 48, 48])
+                hex.withUTF8Buffer { digits in
+                    out.append(digits[Int(byte >> 4)])
+                    out.append(digits[Int(byte & 0xF)])
+                }
             default: out.append(byte)
             }
         }

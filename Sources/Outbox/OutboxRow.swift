@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Kafka
 
@@ -24,7 +25,7 @@ struct OutboxRow: Sendable {
             present.insert(key)
         }
         fill("ce_specversion", "1.0")
-        fill("ce_id", eventID.uuidString.lowercased())
+        fill("ce_id", UUIDText.lowercased(eventID))
         fill("ce_type", eventType)
         fill("ce_source", defaultSource)
         fill("ce_time", RFC3339.string(from: createdAt))

@@ -109,7 +109,7 @@ public struct OutboxWriter: Sendable {
             source: source,
             time: Date(),
             subject: event.subject ?? event.key,
-            correlationID: event.correlationID ?? event.id.uuidString.lowercased(),
+            correlationID: event.correlationID ?? UUIDText.lowercased(event.id),
             causationID: event.causationID,
             traceparent: event.traceparent
         )

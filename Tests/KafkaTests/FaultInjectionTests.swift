@@ -92,4 +92,32 @@ struct FaultInjectionTests {
             await producer.shutdown()
         }
     }
+
+    @Test("messages failed by a fatal gap-less error are reported before shutdown, marked fatal", .timeLimit(.minutes(1)))
+    func fatalErrorAnswersMessagesInFlight() async throws {
+        let topic = uniqueTopicName("fatal-inflight")
+        try await withEmbeddedKafka(topics: [(topic, 1)]) { cluster in
+            // As the relay runs it: no message timeout, gap-less guarantee.
+            var configuration = embeddedProducerConfiguration(cluster)
+            configuration.messageTimeout = .zero
+            configuration.client.rawProperties["enable.gapless.guarantee"] = "true"
+            let producer = try KafkaProducer(configuration: configuration, logger: testLogger("producer"))
+            _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "warm-up"))
+            // A lost produce response makes gap-less ordering impossible: librdkafka raises a
+            // fatal error and (2.0.2) would keep the failed messages unreported.
+            try cluster.pushRequestErrors(apiKey: .produce, errors: [.networkException])
+            let pending = await producer.enqueueBatch((0..<50).map { KafkaProducerMessage(topic: topic, key: "k", value: "m\($0)") })
+            let results = await pending.wait()
+            #expect(results.count == 50)
+            let failures = results.compactMap { result -> KafkaError? in
+                if case .failure(let error) = result { return error }
+                return nil
+            }
+            #expect(!failures.isEmpty)
+            let allFatal = failures.allSatisfy { $0.isFatal }
+            #expect(allFatal, "\(failures.first.map { "\($0)" } ?? "")")
+            #expect(producer.fatalError != nil)
+            await producer.shutdown()
+        }
+    }
 }
