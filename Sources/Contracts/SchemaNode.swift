@@ -14,24 +14,40 @@ struct SchemaNode: Sendable {
     var isResourceRoot = false
 }
 
-/// A regular expression compiled once (ECMA-262-like via NSRegularExpression, unanchored).
+/// A regular expression compiled once: simple anchored patterns by `SimplePattern`, the
+/// rest by NSRegularExpression (ECMA-262-like, unanchored).
 struct CompiledPattern: @unchecked Sendable {
     // NSRegularExpression is immutable and documented as thread-safe for matching.
     let source: String
-    let regex: NSRegularExpression
+    private let simple: SimplePattern?
+    private let regex: NSRegularExpression?
 
     init(_ source: String, location: String) throws(JSONSchemaError) {
+        self.source = source
+        if let simple = SimplePattern(source) {
+            self.simple = simple
+            regex = nil
+            return
+        }
+        simple = nil
         do {
             regex = try NSRegularExpression(pattern: Self.translate(source))
         } catch {
             throw JSONSchemaError(schemaPath: location, message: "invalid regular expression '\(source.prefix(80))'")
         }
-        self.source = source
     }
 
     func matches(_ string: String) -> Bool {
+        if let simple { return simple.matches(string) }
+        guard let regex else { return false }
         let range = NSRange(string.startIndex..<string.endIndex, in: string)
         return regex.firstMatch(in: string, range: range) != nil
+    }
+
+    /// The NSRegularExpression form, for tests that compare the two.
+    static func icuMatches(_ pattern: String, _ string: String) -> Bool? {
+        guard let regex = try? NSRegularExpression(pattern: translate(pattern)) else { return nil }
+        return regex.firstMatch(in: string, range: NSRange(string.startIndex..<string.endIndex, in: string)) != nil
     }
 
     /// ECMA-262 escapes that ICU spells differently: `\d`, `\w`, `\s` are ASCII in ECMA
