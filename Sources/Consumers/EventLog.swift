@@ -26,7 +26,7 @@ public enum EventLog {
 
     /// Writes the event into `event_log` in the batch transaction.
     public static let handler: EventHandler = { event, context in
-        try await context.connection.execute(
+        try await context.write(
             """
             INSERT INTO event_log (event_id, consumer_group, event_type, partition_key, source, correlation_id, data, event_time)
             VALUES (\(event.envelope.id), \(context.group), \(event.envelope.type.description), \(event.key),

@@ -6,6 +6,7 @@ import Kafka
 import Logging
 import Outbox
 import Postgres
+import Synchronization
 
 /// `choreo bench consumer`: the idempotent consumer runtime with a handler that writes one
 /// row and emits one outbox event per input; compared with one transaction per event and
@@ -44,12 +45,23 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         defer { broker.shutdown() }
         let input = "bench.consumer.in"
         let output = "bench.consumer.out"
-        try broker.createTopic(input, partitions: 6)
+        // The embedded broker keeps only so much per partition (about 20,000 of these
+        // messages) and drops the oldest beyond that: spread the input so that all of it stays.
+        let total = max(events, singleEvents, executeEvents)
+        let partitions = max(6, (total + 9_999) / 10_000)
+        try broker.createTopic(input, partitions: partitions)
         try broker.createTopic(output, partitions: 6)
         let registry = try BenchContracts.registry()
         let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
-        try await publish(count: max(events, singleEvents), topic: input, kafka: kafka, logger: logger)
-        print("published \(max(events, singleEvents)) events to \(input)")
+        try await publish(count: total, topic: input, kafka: kafka, logger: logger)
+        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        for partition in 0..<Int32(partitions) {
+            let marks = try await admin.watermarks(topic: input, partition: partition, timeout: .seconds(5))
+            guard marks.low == 0 else {
+                throw ValidationError("the embedded broker dropped the oldest events of partition \(partition); use fewer --events")
+            }
+        }
+        print("published \(total) events to \(input) (\(partitions) partitions)")
 
         let raw = try await rawConsumerRate(count: events, topic: input, kafka: kafka, logger: logger)
         print("raw consumer (no database, sync commit per batch of \(batchSize)): \(Int(raw)) events/s")
@@ -149,9 +161,15 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         configuration.batchSize = batchSize
         configuration.retry = RetryPolicy(delays: [])
         let runtime = try ConsumerRuntime(configuration: configuration, logger: logger)
-        let task = Task { try await runtime.run() }
+        let stopped = StopFlag()
+        let task = Task {
+            defer { stopped.set() }
+            try await runtime.run()
+        }
         var start: ContinuousClock.Instant?
         while runtime.metrics.handled < count {
+            // A runtime that stopped (an error) would leave this loop waiting forever.
+            if stopped.isSet { break }
             if start == nil && runtime.metrics.handled > 0 { start = .now }
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -164,6 +182,13 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         try? await scratch.drop()
         return Double(handled) / elapsed.seconds
     }
+}
+
+/// Set once when a runtime's task ends.
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
 }
 
 /// The contracts the consumer benchmark uses, written to a temporary directory.
