@@ -28,12 +28,15 @@ struct BenchConsumerCommand: AsyncParsableCommand {
     @Option(help: "Events for the batched run whose handler waits for each write (execute instead of write).")
     var executeEvents: Int = 20_000
 
+    @Option(help: "Events for the batched run with a savepoint per event instead of an optimistic batch.")
+    var savepointEvents: Int = 20_000
+
     @Option(help: "Batch size of the batched run.")
     var batchSize: Int = 500
 
     func validate() throws {
-        guard events > 0, singleEvents > 0, executeEvents > 0, batchSize > 0 else {
-            throw ValidationError("--events, --single-events, --execute-events and --batch-size must be positive")
+        guard events > 0, singleEvents > 0, executeEvents > 0, savepointEvents > 0, batchSize > 0 else {
+            throw ValidationError("--events, --single-events, --execute-events, --savepoint-events and --batch-size must be positive")
         }
     }
 
@@ -47,7 +50,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         let output = "bench.consumer.out"
         // The embedded broker keeps only so much per partition (about 20,000 of these
         // messages) and drops the oldest beyond that: spread the input so that all of it stays.
-        let total = max(events, singleEvents, executeEvents)
+        let total = max(events, singleEvents, executeEvents, savepointEvents)
         let partitions = max(6, (total + 9_999) / 10_000)
         try broker.createTopic(input, partitions: partitions)
         try broker.createTopic(output, partitions: 6)
@@ -76,6 +79,11 @@ struct BenchConsumerCommand: AsyncParsableCommand {
             kafka: kafka, logger: logger)
         print("idempotent runtime, batches of \(batchSize), handler writes with connection.execute (a round trip each): \(Int(waiting)) events/s")
 
+        let savepoints = try await runtimeRate(
+            count: savepointEvents, batchSize: batchSize, pipelined: true, optimistic: false, topic: input, output: output,
+            registry: registry, kafka: kafka, logger: logger)
+        print("idempotent runtime, batches of \(batchSize), a savepoint per event (not optimistic): \(Int(savepoints)) events/s")
+
         let single = try await runtimeRate(
             count: singleEvents, batchSize: 1, pipelined: true, topic: input, output: output, registry: registry, kafka: kafka,
             logger: logger)
@@ -84,6 +92,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         print(try JSONLine.render([
             "benchmark": "consumer", "events": events, "events_per_s": Int(batched), "batch_size": batchSize,
             "single_tx_events_per_s": Int(single), "raw_events_per_s": Int(raw), "execute_events_per_s": Int(waiting),
+            "savepoint_per_event_events_per_s": Int(savepoints),
             "ratio": (batched / single * 10).rounded() / 10,
         ]))
     }
@@ -132,7 +141,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
     }
 
     private func runtimeRate(
-        count: Int, batchSize: Int, pipelined: Bool, topic: String, output: String, registry: ContractRegistry,
+        count: Int, batchSize: Int, pipelined: Bool, optimistic: Bool = true, topic: String, output: String, registry: ContractRegistry,
         kafka: KafkaConfiguration, logger: Logger
     ) async throws -> Double {
         let scratch = try await BenchDatabase.create(adminURL: database.url(), prefix: "choreo_bench_consumer")
@@ -160,6 +169,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
             database: scratch.configuration, kafka: kafka)
         configuration.batchSize = batchSize
         configuration.retry = RetryPolicy(delays: [])
+        configuration.optimisticBatches = optimistic
         let runtime = try ConsumerRuntime(configuration: configuration, logger: logger)
         let stopped = StopFlag()
         let task = Task {
