@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Kafka
 import Outbox
@@ -174,7 +175,15 @@ struct BatchTransaction: Sendable {
             ON CONFLICT DO NOTHING RETURNING event_id
             """)
         var fresh = Set<UUID>()
-        for row in rows { fresh.insert(try row.decode(UUID.self, column: 0)) }
+        fresh.reserveCapacity(rows.count)
+        for row in rows {
+            // Parsed here rather than by `UUID(uuidString:)`, which goes through `sscanf`.
+            let text = try row.decode(String.self, column: 0)
+            guard let id = UUIDText.parse(text) else {
+                throw PostgresError(code: .decoding, message: "processed_events returned a malformed uuid")
+            }
+            fresh.insert(id)
+        }
         return fresh
     }
 }
