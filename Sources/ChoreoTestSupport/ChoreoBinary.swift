@@ -18,6 +18,9 @@ public enum ChoreoBinary {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        throw NotFound(description: "the choreo executable was not found beside \(CommandLine.arguments[0]); run `swift build --build-tests` or set CHOREO_BINARY")
+        throw NotFound(
+            description:
+                "the choreo executable was not found beside \(CommandLine.arguments[0]); run `swift build --build-tests` or set CHOREO_BINARY"
+        )
     }
 }

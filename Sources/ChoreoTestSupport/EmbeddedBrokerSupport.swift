@@ -45,7 +45,8 @@ public func embeddedProducerConfiguration(_ cluster: EmbeddedKafkaCluster) -> Ka
 
 /// A consumer configuration for the embedded broker: `session.timeout.ms=6000` because the mock
 /// waits about that long before completing a rebalance.
-public func embeddedConsumerConfiguration(_ cluster: EmbeddedKafkaCluster, group: String) -> KafkaConsumerConfiguration {
+public func embeddedConsumerConfiguration(_ cluster: EmbeddedKafkaCluster, group: String) -> KafkaConsumerConfiguration
+{
     var configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: group)
     configuration.sessionTimeout = .seconds(6)
     configuration.heartbeatInterval = .milliseconds(500)

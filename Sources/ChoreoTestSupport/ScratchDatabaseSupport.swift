@@ -32,7 +32,8 @@ public func withScratchDatabase<T>(_ body: (PostgresConfiguration) async throws 
 public func databaseURL(of configuration: PostgresConfiguration) -> String {
     let user = configuration.user ?? "choreo"
     let password = configuration.password.map { ":\($0)" } ?? ""
-    return "postgresql://\(user)\(password)@\(configuration.host ?? "127.0.0.1"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
+    return
+        "postgresql://\(user)\(password)@\(configuration.host ?? "127.0.0.1"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
 }
 
 private func dropScratchDatabase(_ name: String, admin: PostgresConfiguration) async throws {
@@ -50,5 +51,6 @@ private func dropScratchDatabase(_ name: String, admin: PostgresConfiguration) a
             try await Task.sleep(for: .milliseconds(250))
         }
     }
-    FileHandle.standardError.write(Data("warning: scratch database \(name) was not dropped: \(lastError.map { "\($0)" } ?? "")\n".utf8))
+    FileHandle.standardError.write(
+        Data("warning: scratch database \(name) was not dropped: \(lastError.map { "\($0)" } ?? "")\n".utf8))
 }

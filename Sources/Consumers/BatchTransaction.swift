@@ -137,7 +137,8 @@ struct BatchTransaction: Sendable {
     {
         guard savepoint, buffer == nil else {
             let context = HandlerContext(
-                connection: tx, group: group, writer: writer, cause: planned.event.envelope, buffer: buffer ?? OutboxBuffer(),
+                connection: tx, group: group, writer: writer, cause: planned.event.envelope,
+                buffer: buffer ?? OutboxBuffer(),
                 pipelinesWrites: true)
             do {
                 try await planned.handler(planned.event, context)
@@ -151,7 +152,9 @@ struct BatchTransaction: Sendable {
                 let own = OutboxBuffer()
                 try await planned.handler(
                     planned.event,
-                    HandlerContext(connection: savepoint, group: group, writer: writer, cause: planned.event.envelope, buffer: own))
+                    HandlerContext(
+                        connection: savepoint, group: group, writer: writer, cause: planned.event.envelope, buffer: own)
+                )
                 if let writer { try await writer.insert(own.drain(), on: savepoint) }
             }
             return nil

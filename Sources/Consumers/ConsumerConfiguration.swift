@@ -74,7 +74,9 @@ public struct ConsumerConfiguration: Sendable {
 
     func validated() throws -> ConsumerConfiguration {
         guard !group.isEmpty else { throw ConsumerError(code: .configuration, message: "group must not be empty") }
-        guard !topics.isEmpty else { throw ConsumerError(code: .configuration, message: "\(group): no topics to consume") }
+        guard !topics.isEmpty else {
+            throw ConsumerError(code: .configuration, message: "\(group): no topics to consume")
+        }
         guard (1...10_000).contains(batchSize) else {
             throw ConsumerError(code: .configuration, message: "\(group): batchSize must be 1…10000, got \(batchSize)")
         }

@@ -45,12 +45,15 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     /// The retry policy the spec declares (default 1s, 10s, 1m).
     public func retryPolicy() throws -> RetryPolicy {
         guard let retry else { return RetryPolicy() }
-        return RetryPolicy(delays: try retry.delays.map { text in
-            guard let delay = RetryPolicy.parse(text) else {
-                throw ConsumerError(code: .specification, message: "\(file): retry.delays: '\(text)' is not a delay like 500ms, 1s, 10s, 1m, 2h")
-            }
-            return delay
-        })
+        return RetryPolicy(
+            delays: try retry.delays.map { text in
+                guard let delay = RetryPolicy.parse(text) else {
+                    throw ConsumerError(
+                        code: .specification,
+                        message: "\(file): retry.delays: '\(text)' is not a delay like 500ms, 1s, 10s, 1m, 2h")
+                }
+                return delay
+            })
     }
 
     /// The processed-event retention (default 30 days).
@@ -58,7 +61,8 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
         guard let text = processedRetention else { return .seconds(30 * 86_400) }
         if text.hasSuffix("d"), let days = Int64(text.dropLast()), days > 0 { return .seconds(days * 86_400) }
         guard let duration = RetryPolicy.parse(text) else {
-            throw ConsumerError(code: .specification, message: "\(file): processedRetention: '\(text)' is not like 30d, 12h")
+            throw ConsumerError(
+                code: .specification, message: "\(file): processedRetention: '\(text)' is not like 30d, 12h")
         }
         return duration
     }
@@ -69,7 +73,8 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public static func load(_ url: URL) throws -> ConsumerGroupSpec {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConsumerError(code: .specification, message: "\(url.lastPathComponent): cannot read: \(error.localizedDescription)")
+            throw ConsumerError(
+                code: .specification, message: "\(url.lastPathComponent): cannot read: \(error.localizedDescription)")
         }
         var spec: ConsumerGroupSpec
         do {
@@ -89,7 +94,8 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
         var seen: [String: String] = [:]
         for spec in specs {
             if let other = seen[spec.group] {
-                throw ConsumerError(code: .specification, message: "group \(spec.group) is declared in both \(other) and \(spec.file)")
+                throw ConsumerError(
+                    code: .specification, message: "group \(spec.group) is declared in both \(other) and \(spec.file)")
             }
             seen[spec.group] = spec.file
         }
@@ -97,7 +103,9 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     }
 
     func check() throws {
-        func fail(_ message: String) -> ConsumerError { ConsumerError(code: .specification, message: "\(file): \(message)") }
+        func fail(_ message: String) -> ConsumerError {
+            ConsumerError(code: .specification, message: "\(file): \(message)")
+        }
         let legal = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         guard !group.isEmpty, group.count <= 200, group.allSatisfy(legal.contains) else {
             throw fail("group must be 1–200 characters of [a-zA-Z0-9._-]")

@@ -67,7 +67,8 @@ public final class ConsumerRuntime: Service, Sendable {
     }
 
     private func runLoop() async throws {
-        var consumerConfiguration = KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.group)
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            client: configuration.kafka, groupID: configuration.group)
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
@@ -89,7 +90,8 @@ public final class ConsumerRuntime: Service, Sendable {
                 resumeDuePartitions(consumer: consumer, state: &state)
                 try await releaseOrphans(producer: producer, state: &state)
                 await cleanUpProcessedEvents(state: &state)
-                let messages = try await consumer.poll(maxMessages: configuration.batchSize, timeout: pollTimeout(state))
+                let messages = try await consumer.poll(
+                    maxMessages: configuration.batchSize, timeout: pollTimeout(state))
                 guard !messages.isEmpty else { continue }
                 try await processWithRetries(messages, consumer: consumer, producer: producer, state: &state)
             }
@@ -118,8 +120,11 @@ public final class ConsumerRuntime: Service, Sendable {
         state.lastCleanup = .now
         do {
             let database = try await connection(&state)
-            let deleted = try await ProcessedEventsCleanup(group: configuration.group, horizon: retention).run(on: database)
-            if deleted > 0 { logger.info("processed-event rows past retention deleted", metadata: ["rows": "\(deleted)"]) }
+            let deleted = try await ProcessedEventsCleanup(group: configuration.group, horizon: retention).run(
+                on: database)
+            if deleted > 0 {
+                logger.info("processed-event rows past retention deleted", metadata: ["rows": "\(deleted)"])
+            }
         } catch {
             logger.warning("processed-event cleanup failed; will retry in an hour", metadata: ["error": "\(error)"])
         }
@@ -142,7 +147,8 @@ public final class ConsumerRuntime: Service, Sendable {
                     if !released.failures.isEmpty {
                         let failed = released.failures.map(\.planned.event.envelope.id)
                         try await tx.execute(
-                            "DELETE FROM processed_events WHERE consumer_group = \(configuration.group) AND event_id = ANY(\(failed)::uuid[])")
+                            "DELETE FROM processed_events WHERE consumer_group = \(configuration.group) AND event_id = ANY(\(failed)::uuid[])"
+                        )
                     }
                     return released
                 }
@@ -150,7 +156,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 let outgoing = released.failures.map(route)
                 for result in await producer.sendBatch(outgoing.map(\.message)) { _ = try result.get() }
             }
-        } catch where TransientFailure.isTransient(error) {
+        } catch  where TransientFailure.isTransient(error) {
             logger.debug("releasing parked events deferred", metadata: ["error": "\(error)"])
         }
     }
@@ -166,7 +172,9 @@ public final class ConsumerRuntime: Service, Sendable {
         let due = state.pausedUntil.filter { $0.value <= now }.map(\.key)
         guard !due.isEmpty else { return }
         for partition in due { state.pausedUntil[partition] = nil }
-        do { try consumer.resume(due) } catch { logger.warning("cannot resume retry partitions", metadata: ["error": "\(error)"]) }
+        do { try consumer.resume(due) } catch {
+            logger.warning("cannot resume retry partitions", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Processes a batch; on a transient failure, pauses, backs off and tries the same
@@ -185,7 +193,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 }
                 state.backoff = configuration.initialBackoff
                 return
-            } catch where TransientFailure.isTransient(error) {
+            } catch  where TransientFailure.isTransient(error) {
                 stats.withLock { $0.transientFailures += 1 }
                 if !failing {
                     logger.warning(
@@ -231,7 +239,8 @@ public final class ConsumerRuntime: Service, Sendable {
             first[partition] = min(first[partition] ?? message.offset, message.offset)
         }
         for (partition, offset) in first {
-            try? consumer.seek(KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset))
+            try? consumer.seek(
+                KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: offset))
         }
     }
 
@@ -259,7 +268,9 @@ public final class ConsumerRuntime: Service, Sendable {
                 cut.insert(partition)
                 plan.commitOffsets[partition] = message.offset
                 state.pausedUntil[partition] = due
-                try consumer.seek(KafkaTopicPartitionOffset(topic: message.topic, partition: message.partition, offset: message.offset))
+                try consumer.seek(
+                    KafkaTopicPartitionOffset(
+                        topic: message.topic, partition: message.partition, offset: message.offset))
                 try consumer.pause([partition])
                 continue
             case .deadLetter(let reason, let error, let attempt):
@@ -291,7 +302,8 @@ public final class ConsumerRuntime: Service, Sendable {
         if !plan.outgoing.isEmpty {
             for result in await producer.sendBatch(plan.outgoing.map(\.message)) {
                 if case .failure(let error) = result {
-                    throw ConsumerError(code: .deadLetterFailed, message: "cannot publish a retry or dead letter", underlying: error)
+                    throw ConsumerError(
+                        code: .deadLetterFailed, message: "cannot publish a retry or dead letter", underlying: error)
                 }
             }
             stats.withLock { stats in
@@ -310,8 +322,9 @@ public final class ConsumerRuntime: Service, Sendable {
                 // The effects are committed in the database; a lost offset commit (a rebalance
                 // moved the partitions, or the coordinator is unreachable) only means these
                 // messages may be redelivered, and the processed-event rows make that harmless.
-                logger.info("offset commit failed; the batch may be redelivered and skipped as duplicates",
-                            metadata: ["group": "\(configuration.group)", "error": "\(error)"])
+                logger.info(
+                    "offset commit failed; the batch may be redelivered and skipped as duplicates",
+                    metadata: ["group": "\(configuration.group)", "error": "\(error)"])
             }
         }
         stats.withLock { $0.batches += 1 }
@@ -335,12 +348,14 @@ public final class ConsumerRuntime: Service, Sendable {
             return deadLetter(failure.planned.message, reason: .handlerError, error: failure.error, attempts: attempt)
         }
         guard attempt <= configuration.retry.delays.count else {
-            return deadLetter(failure.planned.message, reason: .retriesExhausted, error: failure.error, attempts: attempt)
+            return deadLetter(
+                failure.planned.message, reason: .retriesExhausted, error: failure.error, attempts: attempt)
         }
         let delay = configuration.retry.delays[attempt - 1]
         let message = failure.planned.message
         let origin = MessageOrigin(message, fromRetryTopic: classifier.retryTopics.contains(message.topic))
-        let due = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        let due = Date().addingTimeInterval(
+            Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
         var headers = RetryHeaders.original(message.headers)
         headers += [
             KafkaHeader(key: RetryHeaders.attempt, string: String(attempt + 1)),
@@ -371,11 +386,16 @@ public final class ConsumerRuntime: Service, Sendable {
             KafkaHeader(key: "dlq_reason", string: reason.rawValue),
             KafkaHeader(key: "dlq_error", string: RetryHeaders.bounded(error)),
             KafkaHeader(key: "dlq_attempts", string: String(attempts)),
-            KafkaHeader(key: "dlq_failed_at", string: Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
+            KafkaHeader(
+                key: "dlq_failed_at",
+                string: Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
         ]
-        logger.warning("dead-lettering a message", metadata: [
-            "reason": "\(reason)", "topic": "\(origin.topic)", "partition": "\(origin.partition)", "offset": "\(origin.offset)",
-        ])
+        logger.warning(
+            "dead-lettering a message",
+            metadata: [
+                "reason": "\(reason)", "topic": "\(origin.topic)", "partition": "\(origin.partition)",
+                "offset": "\(origin.offset)",
+            ])
         return Outgoing(
             message: KafkaProducerMessage(
                 topic: configuration.resolvedDeadLetterTopic, partition: nil, key: message.key, value: message.value,

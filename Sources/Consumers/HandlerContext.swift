@@ -20,7 +20,8 @@ public struct HandlerContext: Sendable {
     let pipelinesWrites: Bool
 
     init(
-        connection: PostgresConnection, group: String, writer: OutboxWriter?, cause: EventEnvelope, buffer: OutboxBuffer,
+        connection: PostgresConnection, group: String, writer: OutboxWriter?, cause: EventEnvelope,
+        buffer: OutboxBuffer,
         pipelinesWrites: Bool = false
     ) {
         self.connection = connection

@@ -53,12 +53,14 @@ struct MessageClassifier: Sendable {
                 data = upcast.serialized()
                 delivered.type = EventType(name: envelope.type.name, version: entry.version)
             } catch {
-                return .deadLetter(.contractViolation, "cannot upcast \(envelope.type) to v\(entry.version): \(error)",
-                                   attempt: origin.attempt)
+                return .deadLetter(
+                    .contractViolation, "cannot upcast \(envelope.type) to v\(entry.version): \(error)",
+                    attempt: origin.attempt)
             }
         } else if envelope.type.version > entry.version {
-            return .deadLetter(.unknownType, "\(envelope.type) is newer than the handled v\(entry.version)",
-                               attempt: origin.attempt)
+            return .deadLetter(
+                .unknownType, "\(envelope.type) is newer than the handled v\(entry.version)",
+                attempt: origin.attempt)
         }
         let event = ConsumedEvent(
             envelope: delivered, data: data, topic: message.topic, partition: message.partition,

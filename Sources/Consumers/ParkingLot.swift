@@ -77,8 +77,9 @@ struct ParkingLot: Sendable {
                 headers: try StoredHeaders.decode(try row.decode(String.self, column: 4)),
                 timestamp: nil)
             guard case .handle(let event, let handler) = classifier.classify(message, now: .distantFuture) else {
-                logger.error("a parked event no longer classifies as handleable; it stays parked",
-                             metadata: ["group": "\(group)", "seq": "\(seq)"])
+                logger.error(
+                    "a parked event no longer classifies as handleable; it stays parked",
+                    metadata: ["group": "\(group)", "seq": "\(seq)"])
                 try await block(key: key, by: UUID(), on: tx)
                 return released
             }

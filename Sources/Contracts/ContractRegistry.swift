@@ -23,26 +23,36 @@ public struct ContractRegistry: Sendable {
         var isDirectory: ObjCBool = false
         guard fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ContractLoadError(problems: [
-                ContractProblem(file: directory.path, rule: "contracts-directory", message: "no contracts directory here")
+                ContractProblem(
+                    file: directory.path, rule: "contracts-directory", message: "no contracts directory here")
             ])
         }
         let names = (try? fileManager.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names.sorted() {
             let folder = directory.appending(path: name)
-            guard fileManager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            guard fileManager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                continue
+            }
             guard EventType.isValidName(name) else {
-                problems.append(ContractProblem(file: name, rule: "contract-name", message: "contract names are lower-case words of [a-z0-9-] separated by dots"))
+                problems.append(
+                    ContractProblem(
+                        file: name, rule: "contract-name",
+                        message: "contract names are lower-case words of [a-z0-9-] separated by dots"))
                 continue
             }
             for file in ((try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() {
                 let path = "\(name)/\(file)"
                 guard file.hasSuffix(".schema.json") else {
-                    problems.append(ContractProblem(file: path, rule: "contract-file-name", message: "expected v<N>.schema.json"))
+                    problems.append(
+                        ContractProblem(file: path, rule: "contract-file-name", message: "expected v<N>.schema.json"))
                     continue
                 }
                 let stem = file.dropLast(".schema.json".count)
-                guard stem.hasPrefix("v"), let version = Int(stem.dropFirst()), version >= 1, "v\(version)" == stem else {
-                    problems.append(ContractProblem(file: path, rule: "contract-file-name", message: "expected v<N>.schema.json with N ≥ 1"))
+                guard stem.hasPrefix("v"), let version = Int(stem.dropFirst()), version >= 1, "v\(version)" == stem
+                else {
+                    problems.append(
+                        ContractProblem(
+                            file: path, rule: "contract-file-name", message: "expected v<N>.schema.json with N ≥ 1"))
                     continue
                 }
                 guard let data = fileManager.contents(atPath: folder.appending(path: file).path) else {
@@ -57,7 +67,10 @@ public struct ContractRegistry: Sendable {
                 } catch let error as JSONParseError {
                     problems.append(ContractProblem(file: path, rule: "json", message: error.description))
                 } catch let error as JSONSchemaError {
-                    problems.append(ContractProblem(file: path, pointer: String(error.schemaPath.dropFirst()), rule: "schema", message: error.message))
+                    problems.append(
+                        ContractProblem(
+                            file: path, pointer: String(error.schemaPath.dropFirst()), rule: "schema",
+                            message: error.message))
                 } catch {
                     problems.append(ContractProblem(file: path, rule: "schema", message: "\(error)"))
                 }
@@ -84,7 +97,10 @@ public struct ContractRegistry: Sendable {
     /// Validation errors of `data` against `type`'s contract; one error when there is no contract.
     public func validate(_ data: JSONValue, as type: EventType) -> [ValidationError] {
         guard let contract = contracts[type] else {
-            return [ValidationError(instancePath: "", keyword: "contract", schemaPath: "", message: "no contract for \(type)")]
+            return [
+                ValidationError(
+                    instancePath: "", keyword: "contract", schemaPath: "", message: "no contract for \(type)")
+            ]
         }
         return contract.schema.validate(data)
     }

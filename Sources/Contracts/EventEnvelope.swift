@@ -74,7 +74,9 @@ public struct EventEnvelope: Sendable, Equatable {
         for header in headers {
             guard let slot = Attributes.slot(of: header.key), let bytes = header.value else { continue }
             guard bytes.count <= Self.maxAttributeBytes else {
-                throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "longer than \(Self.maxAttributeBytes) bytes")
+                throw EnvelopeError(
+                    code: .malformedAttribute, attribute: header.key,
+                    message: "longer than \(Self.maxAttributeBytes) bytes")
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "not UTF-8")
@@ -89,13 +91,16 @@ public struct EventEnvelope: Sendable, Equatable {
         }
         let specVersion = try required(attributes.specVersion, "ce_specversion")
         guard specVersion == "1.0" else {
-            throw EnvelopeError(code: .unsupportedSpecVersion, attribute: "ce_specversion", message: "expected 1.0, got '\(specVersion.prefix(20))'")
+            throw EnvelopeError(
+                code: .unsupportedSpecVersion, attribute: "ce_specversion",
+                message: "expected 1.0, got '\(specVersion.prefix(20))'")
         }
         guard let id = UUIDText.parse(try required(attributes.id, "ce_id")) else {
             throw EnvelopeError(code: .malformedAttribute, attribute: "ce_id", message: "not a UUID")
         }
         guard let type = EventType(parsing: try required(attributes.type, "ce_type")) else {
-            throw EnvelopeError(code: .malformedAttribute, attribute: "ce_type", message: "expected <name>.v<N>, e.g. order.placed.v1")
+            throw EnvelopeError(
+                code: .malformedAttribute, attribute: "ce_type", message: "expected <name>.v<N>, e.g. order.placed.v1")
         }
         let source = try required(attributes.source, "ce_source")
         guard let timeText = attributes.time else {
@@ -106,7 +111,8 @@ public struct EventEnvelope: Sendable, Equatable {
         }
         if let contentType = attributes.contentType {
             guard Self.isJSONContentType(contentType) else {
-                throw EnvelopeError(code: .unsupportedContentType, attribute: "content-type", message: "expected application/json")
+                throw EnvelopeError(
+                    code: .unsupportedContentType, attribute: "content-type", message: "expected application/json")
             }
             dataContentType = contentType
         }
@@ -126,7 +132,10 @@ public struct EventEnvelope: Sendable, Equatable {
 
     /// The attributes found while decoding; a later header of the same key wins.
     private struct Attributes {
-        enum Slot { case specVersion, id, type, source, time, subject, correlationID, causationID, contentType, traceparent, other }
+        enum Slot {
+            case specVersion, id, type, source, time, subject, correlationID, causationID, contentType, traceparent,
+                other
+        }
         var specVersion, id, type, source, time, subject, correlationID, causationID, contentType, traceparent: String?
         var extensions: [String: String] = [:]
 
@@ -166,7 +175,8 @@ public struct EventEnvelope: Sendable, Equatable {
     /// `application/json` or any `+json` media type, parameters allowed.
     static func isJSONContentType(_ contentType: String) -> Bool {
         if contentType == "application/json" { return true }
-        let base = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let base =
+            contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         return base == "application/json" || base.hasSuffix("+json")
     }
 

@@ -26,7 +26,8 @@ enum FormatAssertion {
             guard local.count >= 2, local.hasSuffix("\"") else { return false }
         } else {
             let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.")
-            guard local.allSatisfy({ allowed.contains($0) || !$0.isASCII }), !local.hasPrefix("."), !local.hasSuffix("."),
+            guard local.allSatisfy({ allowed.contains($0) || !$0.isASCII }), !local.hasPrefix("."),
+                !local.hasSuffix("."),
                 !local.contains("..")
             else { return false }
         }

@@ -15,7 +15,9 @@ final class CompiledSchema: Sendable {
         for slot in nodes.indices {
             for position in nodes[slot].keywords.indices {
                 guard case .ref(let uri) = nodes[slot].keywords[position] else { continue }
-                if let target = Self.lookup(uri, in: compiler.index) { nodes[slot].keywords[position] = .resolvedRef(target) }
+                if let target = Self.lookup(uri, in: compiler.index) {
+                    nodes[slot].keywords[position] = .resolvedRef(target)
+                }
             }
         }
         self.nodes = nodes

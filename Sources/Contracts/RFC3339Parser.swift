@@ -17,7 +17,8 @@ enum RFC3339Parser {
             let (year, month, day) = date(bytes[0..<10]), let time = time(bytes[11...])
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + time.hour * 3600 + time.minute * 60 + min(time.second, 59) - time.offsetMinutes * 60
+        let seconds =
+            days * 86_400 + time.hour * 3600 + time.minute * 60 + min(time.second, 59) - time.offsetMinutes * 60
         return Date(timeIntervalSince1970: Double(seconds) + Double(time.nanos) / 1e9)
     }
 
@@ -44,7 +45,8 @@ enum RFC3339Parser {
     }
 
     private static func date(_ bytes: ArraySlice<UInt8>) -> (Int, Int, Int)? {
-        guard bytes.count == 10, bytes[bytes.startIndex + 4] == UInt8(ascii: "-"), bytes[bytes.startIndex + 7] == UInt8(ascii: "-"),
+        guard bytes.count == 10, bytes[bytes.startIndex + 4] == UInt8(ascii: "-"),
+            bytes[bytes.startIndex + 7] == UInt8(ascii: "-"),
             let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
             (1...12).contains(month), day >= 1
         else { return nil }

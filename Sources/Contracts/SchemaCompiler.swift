@@ -23,7 +23,9 @@ struct SchemaCompiler {
         return root
     }
 
-    private mutating func compile(_ schema: JSONValue, scopes inherited: [Scope], location: String) throws(JSONSchemaError) -> Int {
+    private mutating func compile(_ schema: JSONValue, scopes inherited: [Scope], location: String)
+        throws(JSONSchemaError) -> Int
+    {
         var scopes = inherited
         let slot = nodes.count
         nodes.append(SchemaNode(location: location, resource: scopes[scopes.count - 1].base))
@@ -61,7 +63,9 @@ struct SchemaCompiler {
 
     /// Registers `slot` under its pointer from every enclosing resource.
     private mutating func register(_ slot: Int, scopes: [Scope]) {
-        for scope in scopes { index[scope.base + "#" + scope.pointer] = index[scope.base + "#" + scope.pointer] ?? slot }
+        for scope in scopes {
+            index[scope.base + "#" + scope.pointer] = index[scope.base + "#" + scope.pointer] ?? slot
+        }
     }
 
     private func child(_ scopes: [Scope], _ tokens: String...) -> [Scope] {
@@ -99,7 +103,9 @@ struct SchemaCompiler {
         }
         func schemaArray(_ keyword: String) throws(JSONSchemaError) -> [Int]? {
             guard let value = object[keyword] else { return nil }
-            guard case .array(let array) = value, !array.isEmpty else { throw fail(keyword, "must be a non-empty array of schemas") }
+            guard case .array(let array) = value, !array.isEmpty else {
+                throw fail(keyword, "must be a non-empty array of schemas")
+            }
             var result: [Int] = []
             for (offset, element) in array.enumerated() {
                 result.append(try sub(element, scopes, location, keyword, String(offset)))
@@ -152,7 +158,9 @@ struct SchemaCompiler {
         var known: Set<String> = []
         var patterns: [CompiledPattern] = []
         if let properties = object["properties"] {
-            guard case .object(let members) = properties else { throw fail("properties", "must be an object of schemas") }
+            guard case .object(let members) = properties else {
+                throw fail("properties", "must be an object of schemas")
+            }
             var compiled: [(String, Int)] = []
             for (name, value) in members.members {
                 compiled.append((name, try sub(value, scopes, location, "properties", name)))
@@ -161,7 +169,9 @@ struct SchemaCompiler {
             keywords.append(.properties(compiled))
         }
         if let properties = object["patternProperties"] {
-            guard case .object(let members) = properties else { throw fail("patternProperties", "must be an object of schemas") }
+            guard case .object(let members) = properties else {
+                throw fail("patternProperties", "must be an object of schemas")
+            }
             var compiled: [(CompiledPattern, Int)] = []
             for (pattern, value) in members.members {
                 let regex = try CompiledPattern(pattern, location: "\(location)/patternProperties")
@@ -171,9 +181,13 @@ struct SchemaCompiler {
             keywords.append(.patternProperties(compiled))
         }
         if let additional = object["additionalProperties"] {
-            keywords.append(.additionalProperties(try sub(additional, scopes, location, "additionalProperties"), known: known, patterns: patterns))
+            keywords.append(
+                .additionalProperties(
+                    try sub(additional, scopes, location, "additionalProperties"), known: known, patterns: patterns))
         }
-        if let names = object["propertyNames"] { keywords.append(.propertyNames(try sub(names, scopes, location, "propertyNames"))) }
+        if let names = object["propertyNames"] {
+            keywords.append(.propertyNames(try sub(names, scopes, location, "propertyNames")))
+        }
         var prefixCount = 0
         if let prefix = try schemaArray("prefixItems") {
             prefixCount = prefix.count
@@ -184,7 +198,8 @@ struct SchemaCompiler {
         }
         if let contains = object["contains"] {
             let node = try sub(contains, scopes, location, "contains")
-            keywords.append(.contains(node, min: try nonNegative("minContains") ?? 1, max: try nonNegative("maxContains")))
+            keywords.append(
+                .contains(node, min: try nonNegative("minContains") ?? 1, max: try nonNegative("maxContains")))
         }
         if let value = try nonNegative("minItems") { keywords.append(.minItems(value)) }
         if let value = try nonNegative("maxItems") { keywords.append(.maxItems(value)) }
@@ -208,7 +223,9 @@ struct SchemaCompiler {
         if let dependent = object["dependentRequired"] {
             guard case .object(let members) = dependent else { throw fail("dependentRequired", "must be an object") }
             var compiled: [(String, [String])] = []
-            for (name, value) in members.members { compiled.append((name, try stringArray(value, "dependentRequired"))) }
+            for (name, value) in members.members {
+                compiled.append((name, try stringArray(value, "dependentRequired")))
+            }
             keywords.append(.dependentRequired(compiled))
         }
         if let dependent = object["dependentSchemas"] {
@@ -264,7 +281,9 @@ struct SchemaCompiler {
                 if lookup(target) != nil { continue }
                 let (base, fragment) = SchemaURI.split(target)
                 guard let document = resources[base] else {
-                    throw JSONSchemaError(schemaPath: node.location, message: "cannot resolve $ref '\(target)': remote references are not supported")
+                    throw JSONSchemaError(
+                        schemaPath: node.location,
+                        message: "cannot resolve $ref '\(target)': remote references are not supported")
                 }
                 guard let fragment, fragment.hasPrefix("/"),
                     let decoded = fragment.removingPercentEncoding,

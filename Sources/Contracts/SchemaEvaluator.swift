@@ -84,7 +84,9 @@ struct SchemaEvaluator {
             return
         }
         errors.append(
-            ValidationError(instancePath: renderedPath(), keyword: keyword, schemaPath: "\(node.location)/\(keyword)", message: message()))
+            ValidationError(
+                instancePath: renderedPath(), keyword: keyword, schemaPath: "\(node.location)/\(keyword)",
+                message: message()))
     }
 
     private func renderedPath() -> String {
@@ -107,7 +109,9 @@ struct SchemaEvaluator {
         switch keyword {
         case .type(let types):
             if !types.admits(JSONTypeSet(of: instance)) {
-                fail(&errors, node, name, "expected \(types.names.joined(separator: " or ")), got \(instance.schemaTypeName)")
+                fail(
+                    &errors, node, name,
+                    "expected \(types.names.joined(separator: " or ")), got \(instance.schemaTypeName)")
             }
         case .enumeration(let values):
             if !values.contains(instance) { fail(&errors, node, name, "not one of the \(values.count) allowed values") }
@@ -135,7 +139,8 @@ struct SchemaEvaluator {
             }
         case .additionalProperties(let child, let known, let patterns):
             guard case .object(let object) = instance else { return }
-            for (key, value) in object.members where !known.contains(key) && !patterns.contains(where: { $0.matches(key) }) {
+            for (key, value) in object.members
+            where !known.contains(key) && !patterns.contains(where: { $0.matches(key) }) {
                 if schema.nodes[child].constant == false {
                     fail(&errors, node, name, "property '\(key)' is not allowed")
                 } else {
@@ -170,11 +175,17 @@ struct SchemaEvaluator {
             if matches < minimum {
                 fail(&errors, node, minimum == 1 ? name : "minContains", "fewer than \(minimum) items match 'contains'")
             }
-            if let maximum, matches > maximum { fail(&errors, node, "maxContains", "more than \(maximum) items match 'contains'") }
+            if let maximum, matches > maximum {
+                fail(&errors, node, "maxContains", "more than \(maximum) items match 'contains'")
+            }
         case .minItems(let limit):
-            if case .array(let array) = instance, array.count < limit { fail(&errors, node, name, "fewer than \(limit) items") }
+            if case .array(let array) = instance, array.count < limit {
+                fail(&errors, node, name, "fewer than \(limit) items")
+            }
         case .maxItems(let limit):
-            if case .array(let array) = instance, array.count > limit { fail(&errors, node, name, "more than \(limit) items") }
+            if case .array(let array) = instance, array.count > limit {
+                fail(&errors, node, name, "more than \(limit) items")
+            }
         case .uniqueItems:
             guard case .array(let array) = instance else { return }
             var seen = Set<JSONValue>()
@@ -195,9 +206,13 @@ struct SchemaEvaluator {
                 fail(&errors, node, name, "does not match the pattern \(pattern.source)")
             }
         case .minimum(let limit):
-            if case .number(let number) = instance, number.doubleValue < limit { fail(&errors, node, name, "less than \(limit)") }
+            if case .number(let number) = instance, number.doubleValue < limit {
+                fail(&errors, node, name, "less than \(limit)")
+            }
         case .maximum(let limit):
-            if case .number(let number) = instance, number.doubleValue > limit { fail(&errors, node, name, "greater than \(limit)") }
+            if case .number(let number) = instance, number.doubleValue > limit {
+                fail(&errors, node, name, "greater than \(limit)")
+            }
         case .exclusiveMinimum(let limit):
             if case .number(let number) = instance, number.doubleValue <= limit {
                 fail(&errors, node, name, "not greater than \(limit)")
@@ -210,9 +225,13 @@ struct SchemaEvaluator {
             guard case .number(let number) = instance else { return }
             if !Self.isMultiple(number, of: divisor) { fail(&errors, node, name, "not a multiple of \(divisor)") }
         case .minProperties(let limit):
-            if case .object(let object) = instance, object.count < limit { fail(&errors, node, name, "fewer than \(limit) properties") }
+            if case .object(let object) = instance, object.count < limit {
+                fail(&errors, node, name, "fewer than \(limit) properties")
+            }
         case .maxProperties(let limit):
-            if case .object(let object) = instance, object.count > limit { fail(&errors, node, name, "more than \(limit) properties") }
+            if case .object(let object) = instance, object.count > limit {
+                fail(&errors, node, name, "more than \(limit) properties")
+            }
         case .dependentRequired(let dependencies):
             guard case .object(let object) = instance else { return }
             for (key, needed) in dependencies where object[key] != nil {
@@ -249,7 +268,11 @@ struct SchemaEvaluator {
             if matches == 1 {
                 annotations.merge(matchedAnnotations)
             } else {
-                fail(&errors, node, name, matches == 0 ? "matches none of the alternatives" : "matches \(matches) alternatives, exactly one is allowed")
+                fail(
+                    &errors, node, name,
+                    matches == 0
+                        ? "matches none of the alternatives" : "matches \(matches) alternatives, exactly one is allowed"
+                )
             }
         case .not(let child):
             if check(child, instance) != nil { fail(&errors, node, name, "must not match the schema") }
@@ -283,7 +306,9 @@ struct SchemaEvaluator {
             }
             annotations.merge(evaluate(slot, instance, errors: &errors))
         case .format(let format):
-            guard case .string(let string) = instance, let valid = FormatAssertion.check(format, string), !valid else { return }
+            guard case .string(let string) = instance, let valid = FormatAssertion.check(format, string), !valid else {
+                return
+            }
             fail(&errors, node, name, "not a valid \(format)")
         case .unevaluatedProperties(let child):
             guard case .object(let object) = instance else { return }

@@ -163,7 +163,8 @@ struct SimplePattern: Sendable {
                     index += 1
                 }
                 // A range `a-z` (a `-` before `]` is a literal).
-                if index + 1 < bytes.endIndex, bytes[index] == UInt8(ascii: "-"), bytes[index + 1] != UInt8(ascii: "]") {
+                if index + 1 < bytes.endIndex, bytes[index] == UInt8(ascii: "-"), bytes[index + 1] != UInt8(ascii: "]")
+                {
                     var high = bytes[index + 1]
                     index += 2
                     if high == UInt8(ascii: "\\") {
@@ -221,7 +222,8 @@ struct SimplePattern: Sendable {
             case UInt8(ascii: "v"): return 11
             default:
                 // Escaped punctuation is itself; letters and digits are classes or unsupported.
-                let isPunctuation = (33...47).contains(byte) || (58...64).contains(byte) || (91...96).contains(byte)
+                let isPunctuation =
+                    (33...47).contains(byte) || (58...64).contains(byte) || (91...96).contains(byte)
                     || (123...126).contains(byte)
                 return isPunctuation ? byte : nil
             }

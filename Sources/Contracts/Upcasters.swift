@@ -18,7 +18,9 @@ public struct Upcasters: Sendable {
     /// Upcasts `data` of `type` to `version`, step by step, validating every result
     /// against its contract.
     /// - Throws: `UpcastError` when a step is missing, fails, or produces invalid data.
-    public func upcast(_ data: JSONValue, from type: EventType, to version: Int, registry: ContractRegistry) throws -> JSONValue {
+    public func upcast(_ data: JSONValue, from type: EventType, to version: Int, registry: ContractRegistry) throws
+        -> JSONValue
+    {
         guard version >= type.version else {
             throw UpcastError(message: "cannot downcast \(type) to v\(version)")
         }
@@ -37,7 +39,10 @@ public struct Upcasters: Sendable {
             currentVersion += 1
             let errors = registry.validate(current, as: EventType(name: type.name, version: currentVersion))
             if !errors.isEmpty {
-                throw UpcastError(message: "upcast to \(type.name).v\(currentVersion) is invalid: \(errors.prefix(3).map(\.description).joined(separator: "; "))")
+                throw UpcastError(
+                    message:
+                        "upcast to \(type.name).v\(currentVersion) is invalid: \(errors.prefix(3).map(\.description).joined(separator: "; "))"
+                )
             }
         }
         return current

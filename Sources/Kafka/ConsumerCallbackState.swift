@@ -11,7 +11,8 @@ final class ConsumerCallbackState: Sendable {
 
     init() {
         // Bounded: nobody may be listening, and only the recent history matters.
-        (events, continuation) = AsyncStream.makeStream(of: KafkaRebalanceEvent.self, bufferingPolicy: .bufferingNewest(1000))
+        (events, continuation) = AsyncStream.makeStream(
+            of: KafkaRebalanceEvent.self, bufferingPolicy: .bufferingNewest(1000))
     }
 
     func setHandler(_ handler: @escaping Handler) {
@@ -52,7 +53,9 @@ func rdKafkaRebalanceCallback(
             }
         } else {
             let result = rd_kafka_assign(rk, partitions)
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR { context.logger.error("assign failed: \(KafkaError.rd(result, "assign"))") }
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.logger.error("assign failed: \(KafkaError.rd(result, "assign"))")
+            }
         }
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
         let lost = rd_kafka_assignment_lost(rk) != 0

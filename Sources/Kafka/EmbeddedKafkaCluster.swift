@@ -20,10 +20,13 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// Starts a cluster of `brokers` brokers listening on 127.0.0.1 ephemeral ports.
     public init(brokers: Int = 1, logger: Logger = Logger(label: "choreo.kafka.embedded")) throws {
-        guard brokers >= 1 else { throw KafkaError(code: .invalidArgument, message: "an embedded cluster needs at least one broker") }
+        guard brokers >= 1 else {
+            throw KafkaError(code: .invalidArgument, message: "an embedded cluster needs at least one broker")
+        }
         // The mock cluster lives on a dedicated, otherwise unused client handle.
         let handle = try RDKafkaHandle(
-            type: RD_KAFKA_PRODUCER, properties: ["log.connection.close": "false", "client.id": "choreo-embedded-broker"],
+            type: RD_KAFKA_PRODUCER,
+            properties: ["log.connection.close": "false", "client.id": "choreo-embedded-broker"],
             context: RDKafkaContext(logger: logger), bootstrap: "")
         guard let mcluster = rd_kafka_mock_cluster_new(handle.ownerPointer, Int32(clamping: brokers)) else {
             throw KafkaError(code: .unknown, message: "cannot start the embedded Kafka cluster")
@@ -39,9 +42,14 @@ public final class EmbeddedKafkaCluster: Sendable {
     /// Creates a topic (replication factor at most the number of brokers).
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws {
         guard !name.isEmpty, partitions >= 1, replicationFactor >= 1, replicationFactor <= brokerIDs.count else {
-            throw KafkaError(code: .invalidArgument, message: "invalid topic \(name): \(partitions) partitions, replication \(replicationFactor)")
+            throw KafkaError(
+                code: .invalidArgument,
+                message: "invalid topic \(name): \(partitions) partitions, replication \(replicationFactor)")
         }
-        try check(try cluster.with { rd_kafka_mock_topic_create($0, name, Int32(clamping: partitions), Int32(clamping: replicationFactor)) }, "create topic \(name)")
+        try check(
+            try cluster.with {
+                rd_kafka_mock_topic_create($0, name, Int32(clamping: partitions), Int32(clamping: replicationFactor))
+            }, "create topic \(name)")
     }
 
     /// Takes a broker down: its connections are closed and new ones refused.
@@ -56,7 +64,9 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// Delays every response of a broker by `rtt`.
     public func setBrokerLatency(_ id: Int32, _ rtt: Duration) throws {
-        try check(try cluster.with { rd_kafka_mock_broker_set_rtt($0, id, Int32(clamping: rtt.milliseconds)) }, "set broker \(id) latency")
+        try check(
+            try cluster.with { rd_kafka_mock_broker_set_rtt($0, id, Int32(clamping: rtt.milliseconds)) },
+            "set broker \(id) latency")
     }
 
     /// Makes the next `errors.count` requests of type `apiKey` (to any broker) fail with these
@@ -64,7 +74,9 @@ public final class EmbeddedKafkaCluster: Sendable {
     public func pushRequestErrors(apiKey: KafkaAPIKey, errors: [KafkaErrorCode]) throws {
         let codes = errors.map { rd_kafka_resp_err_t(rawValue: $0.rawValue) }
         try cluster.with { mc in
-            codes.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(mc, apiKey.rawValue, $0.count, $0.baseAddress) }
+            codes.withUnsafeBufferPointer {
+                rd_kafka_mock_push_request_errors_array(mc, apiKey.rawValue, $0.count, $0.baseAddress)
+            }
         }
     }
 
@@ -75,7 +87,9 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// Moves a partition's leadership to `broker`.
     public func setPartitionLeader(topic: String, partition: Int32, broker: Int32) throws {
-        try check(try cluster.with { rd_kafka_mock_partition_set_leader($0, topic, partition, broker) }, "set leader of \(topic)[\(partition)]")
+        try check(
+            try cluster.with { rd_kafka_mock_partition_set_leader($0, topic, partition, broker) },
+            "set leader of \(topic)[\(partition)]")
     }
 
     /// Stops every broker and frees the cluster. Idempotent; also done by `deinit`.
@@ -90,7 +104,8 @@ public final class EmbeddedKafkaCluster: Sendable {
 }
 
 /// The `rd_kafka_mock_cluster_t`, destroyed once.
-private final class MockClusterPointer: @unchecked Sendable {  // safe: `destroyed` guarded by `lock`; mock functions are thread-safe (they post to the mock thread)
+// Safe: `destroyed` guarded by `lock`; mock functions are thread-safe (they post to the mock thread)
+private final class MockClusterPointer: @unchecked Sendable {
     private let pointer: OpaquePointer
     private let lock = NSLock()
     private var destroyed = false

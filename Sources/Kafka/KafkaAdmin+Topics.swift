@@ -10,17 +10,29 @@ extension KafkaAdmin {
             var topics: [OpaquePointer?] = []
             defer { for topic in topics { rd_kafka_NewTopic_destroy(topic) } }
             for spec in specs {
-                guard let topic = rd_kafka_NewTopic_new(spec.name, Int32(clamping: spec.partitions), Int32(clamping: spec.replicationFactor), &errstr, errstr.count) else {
-                    throw KafkaError(code: .invalidArgument, message: "invalid topic specification \(spec.name): \(errstr.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
+                guard
+                    let topic = rd_kafka_NewTopic_new(
+                        spec.name, Int32(clamping: spec.partitions), Int32(clamping: spec.replicationFactor), &errstr,
+                        errstr.count)
+                else {
+                    throw KafkaError(
+                        code: .invalidArgument,
+                        message:
+                            "invalid topic specification \(spec.name): \(string(fromCBuffer: errstr))"
+                    )
                 }
                 topics.append(topic)
                 for (key, value) in spec.configs.sorted(by: { $0.key < $1.key }) {
                     let err = rd_kafka_NewTopic_set_config(topic, key, value)
-                    if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, "invalid topic config `\(key)`", default: .configuration) }
+                    if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        throw KafkaError.rd(err, "invalid topic config `\(key)`", default: .configuration)
+                    }
                 }
             }
             _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.timeoutMilliseconds, &errstr, errstr.count)
-            topics.withUnsafeMutableBufferPointer { rd_kafka_CreateTopics(rk, $0.baseAddress, $0.count, options, queue) }
+            topics.withUnsafeMutableBufferPointer {
+                rd_kafka_CreateTopics(rk, $0.baseAddress, $0.count, options, queue)
+            }
         } results: { event in
             var count = 0
             let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
@@ -34,7 +46,9 @@ extension KafkaAdmin {
         try await runAdmin("DeleteTopics", timeout: timeout) { rk, options, queue in
             var topics: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
             defer { for topic in topics { rd_kafka_DeleteTopic_destroy(topic) } }
-            topics.withUnsafeMutableBufferPointer { rd_kafka_DeleteTopics(rk, $0.baseAddress, $0.count, options, queue) }
+            topics.withUnsafeMutableBufferPointer {
+                rd_kafka_DeleteTopics(rk, $0.baseAddress, $0.count, options, queue)
+            }
         } results: { event in
             var count = 0
             let results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count)
@@ -47,7 +61,11 @@ extension KafkaAdmin {
         try await runAdmin("CreatePartitions", timeout: timeout) { rk, options, queue in
             var errstr = [CChar](repeating: 0, count: 512)
             guard let parts = rd_kafka_NewPartitions_new(topic, totalCount, &errstr, errstr.count) else {
-                throw KafkaError(code: .invalidArgument, message: "invalid partition count for \(topic): \(errstr.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
+                throw KafkaError(
+                    code: .invalidArgument,
+                    message:
+                        "invalid partition count for \(topic): \(string(fromCBuffer: errstr))"
+                )
             }
             defer { rd_kafka_NewPartitions_destroy(parts) }
             var list: [OpaquePointer?] = [parts]
@@ -66,7 +84,9 @@ extension KafkaAdmin {
             defer { rd_kafka_ConfigResource_destroy(resource) }
             for (key, value) in configs.sorted(by: { $0.key < $1.key }) {
                 let err = rd_kafka_ConfigResource_set_config(resource, key, value)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, "invalid topic config `\(key)`", default: .configuration) }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError.rd(err, "invalid topic config `\(key)`", default: .configuration)
+                }
             }
             var list: [OpaquePointer?] = [resource]
             list.withUnsafeMutableBufferPointer { rd_kafka_AlterConfigs(rk, $0.baseAddress, 1, options, queue) }
@@ -87,7 +107,8 @@ extension KafkaAdmin {
             list.withUnsafeMutableBufferPointer { rd_kafka_DescribeConfigs(rk, $0.baseAddress, 1, options, queue) }
         } results: { event in
             var count = 0
-            let resources = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count)
+            let resources = rd_kafka_DescribeConfigs_result_resources(
+                rd_kafka_event_DescribeConfigs_result(event), &count)
             if let error = Self.resourceError(resources, count) { return error }
             guard let resources, count > 0 else { return nil }
             var entryCount = 0
@@ -112,7 +133,9 @@ extension KafkaAdmin {
         try await thread.run {
             try Self.requireController(handle: handle, operation: operation, timeout: timeout)
             try handle.withPointer { rk in
-                guard let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY), let queue = rd_kafka_queue_new(rk) else {
+                guard let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY),
+                    let queue = rd_kafka_queue_new(rk)
+                else {
                     throw KafkaError(code: .admin, message: "cannot allocate \(operation) request")
                 }
                 defer {
@@ -120,16 +143,20 @@ extension KafkaAdmin {
                     rd_kafka_queue_destroy(queue)
                 }
                 var errstr = [CChar](repeating: 0, count: 512)
-                _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.timeoutMilliseconds, &errstr, errstr.count)
+                _ = rd_kafka_AdminOptions_set_request_timeout(
+                    options, timeout.timeoutMilliseconds, &errstr, errstr.count)
                 try start(rk, options, queue)
                 guard let event = rd_kafka_queue_poll(queue, timeout.timeoutMilliseconds + 1000) else {
-                    throw KafkaError(code: .timeout, message: "\(operation) did not complete within \(timeout)", isRetriable: true)
+                    throw KafkaError(
+                        code: .timeout, message: "\(operation) did not complete within \(timeout)", isRetriable: true)
                 }
                 defer { rd_kafka_event_destroy(event) }
                 let err = rd_kafka_event_error(event)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     var error = KafkaError.rd(err, "\(operation) failed", default: .admin)
-                    if let text = rd_kafka_event_error_string(event) { error.message = "\(operation) failed: \(String(cString: text))" }
+                    if let text = rd_kafka_event_error_string(event) {
+                        error.message = "\(operation) failed: \(String(cString: text))"
+                    }
                     throw error
                 }
                 if let error = results(event) { throw error }
@@ -165,6 +192,7 @@ extension KafkaAdmin {
 }
 
 /// Collects DescribeConfigs entries from the admin thread.
-private final class ConfigBox: @unchecked Sendable {  // safe: written only on the admin thread, read after that job completed
+// Safe: written only on the admin thread, read after that job completed
+private final class ConfigBox: @unchecked Sendable {
     var values: [String: String] = [:]
 }

@@ -39,12 +39,15 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The low and high watermarks (first offset, next offset to be written) of a partition.
-    public func watermarks(topic: String, partition: Int32, timeout: Duration) async throws -> (low: Int64, high: Int64) {
+    public func watermarks(topic: String, partition: Int32, timeout: Duration) async throws -> (low: Int64, high: Int64)
+    {
         let handle = self.handle
         let result = try await thread.run { () throws -> [Int64] in
             var low: Int64 = -1
             var high: Int64 = -1
-            let err = try handle.withPointer { rd_kafka_query_watermark_offsets($0, topic, partition, &low, &high, timeout.timeoutMilliseconds) }
+            let err = try handle.withPointer {
+                rd_kafka_query_watermark_offsets($0, topic, partition, &low, &high, timeout.timeoutMilliseconds)
+            }
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 throw KafkaError.rd(err, "cannot read watermarks of \(topic)[\(partition)] from \(handle.bootstrap)")
             }
@@ -55,21 +58,25 @@ public final class KafkaAdmin: Sendable {
 
     /// The offsets `group` committed for `partitions`; ``KafkaTopicPartitionOffset/invalid``
     /// (-1001) where none. Reads them with a short-lived consumer that does not join the group.
-    public func committedOffsets(group: String, partitions: [KafkaTopicPartition], timeout: Duration) async throws -> [KafkaTopicPartitionOffset] {
+    public func committedOffsets(group: String, partitions: [KafkaTopicPartition], timeout: Duration) async throws
+        -> [KafkaTopicPartitionOffset]
+    {
         let configuration = self.configuration
         let logger = self.logger
         return try await thread.run {
             var consumerConfiguration = KafkaConsumerConfiguration(client: configuration, groupID: group)
             consumerConfiguration.client.clientID = configuration.clientID + "-offsets"
             let handle = try RDKafkaHandle(
-                type: RD_KAFKA_CONSUMER, properties: consumerConfiguration.properties(), context: RDKafkaContext(logger: logger),
+                type: RD_KAFKA_CONSUMER, properties: consumerConfiguration.properties(),
+                context: RDKafkaContext(logger: logger),
                 bootstrap: configuration.bootstrapDescription)
             defer { handle.destroy() }
             let list = RDKafkaPartitionList.make(partitions)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_committed(handle.ownerPointer, list, timeout.timeoutMilliseconds)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError.rd(err, "cannot read committed offsets of group \(group) from \(handle.bootstrap)", default: .consumer)
+                throw KafkaError.rd(
+                    err, "cannot read committed offsets of group \(group) from \(handle.bootstrap)", default: .consumer)
             }
             return RDKafkaPartitionList.offsets(list)
         }
@@ -79,7 +86,8 @@ public final class KafkaAdmin: Sendable {
         var pointer: UnsafePointer<rd_kafka_metadata>?
         let err = try handle.withPointer { rd_kafka_metadata($0, 1, nil, &pointer, timeout.timeoutMilliseconds) }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md = pointer else {
-            var error = KafkaError.rd(err, "cannot fetch metadata from bootstrap servers \(handle.bootstrap) within \(timeout)")
+            var error = KafkaError.rd(
+                err, "cannot fetch metadata from bootstrap servers \(handle.bootstrap) within \(timeout)")
             if error.code == .unknown { error.code = .transport }
             throw error
         }
@@ -99,7 +107,8 @@ public final class KafkaAdmin: Sendable {
                     inSyncReplicas: (0..<Int(p.isr_cnt)).map { p.isrs[$0] })
             }
             return KafkaClusterMetadata.Topic(
-                name: t.topic.map { String(cString: $0) } ?? "", partitions: partitions.sorted { $0.id < $1.id }, errorCode: t.err.rawValue)
+                name: t.topic.map { String(cString: $0) } ?? "", partitions: partitions.sorted { $0.id < $1.id },
+                errorCode: t.err.rawValue)
         }
         return KafkaClusterMetadata(brokers: brokers, topics: topics)
     }
@@ -107,11 +116,15 @@ public final class KafkaAdmin: Sendable {
     /// Fails fast unless the cluster has a controller among its brokers (admin requests go there).
     static func requireController(handle: RDKafkaHandle, operation: String, timeout: Duration) throws {
         let metadata = try fetchMetadata(handle: handle, timeout: timeout)
-        let controller = try handle.withPointer { rd_kafka_controllerid($0, min(timeout, .seconds(2)).timeoutMilliseconds) }
+        let controller = try handle.withPointer {
+            rd_kafka_controllerid($0, min(timeout, .seconds(2)).timeoutMilliseconds)
+        }
         guard controller >= 0, metadata.brokers.contains(where: { $0.id == controller }) else {
             throw KafkaError(
                 code: .brokerUnsupported,
-                message: "the broker does not support \(operation) (the embedded librdkafka mock cluster has no admin API; declare topics with `choreo broker --topics`)")
+                message:
+                    "the broker does not support \(operation) (the embedded librdkafka mock cluster has no admin API; declare topics with `choreo broker --topics`)"
+            )
         }
     }
 }

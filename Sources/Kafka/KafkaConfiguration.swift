@@ -40,7 +40,10 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
         public var keyLocation: String?
         /// Never printed or logged.
         public var keyPassword: String?
-        public init(caLocation: String? = nil, certificateLocation: String? = nil, keyLocation: String? = nil, keyPassword: String? = nil) {
+        public init(
+            caLocation: String? = nil, certificateLocation: String? = nil, keyLocation: String? = nil,
+            keyPassword: String? = nil
+        ) {
             self.caLocation = caLocation
             self.certificateLocation = certificateLocation
             self.keyLocation = keyLocation
@@ -104,7 +107,9 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     var bootstrapDescription: String { bootstrapServers.joined(separator: ",") }
 
     public var description: String {
-        var parts = ["bootstrap: \(bootstrapDescription)", "client.id: \(clientID)", "security: \(securityProtocol.rawValue)"]
+        var parts = [
+            "bootstrap: \(bootstrapDescription)", "client.id: \(clientID)", "security: \(securityProtocol.rawValue)",
+        ]
         if let sasl { parts.append(sasl.description) }
         if !rawProperties.isEmpty { parts.append("raw keys: \(rawProperties.keys.sorted())") }
         return "KafkaConfiguration(\(parts.joined(separator: ", ")))"

@@ -4,7 +4,9 @@ import Logging
 
 extension KafkaConsumer {
     /// The body of `poll`, on the consumer thread.
-    static func pollNow(handle: RDKafkaHandle, thread: KafkaWorkerThread, logger: Logger, maxMessages: Int, timeout: Duration) throws -> [KafkaConsumerMessage] {
+    static func pollNow(
+        handle: RDKafkaHandle, thread: KafkaWorkerThread, logger: Logger, maxMessages: Int, timeout: Duration
+    ) throws -> [KafkaConsumerMessage] {
         guard !handle.isDestroyed else { throw KafkaError.closed("the consumer") }
         let rk = handle.ownerPointer
         let deadline = ContinuousClock.now.advanced(by: timeout)
@@ -44,7 +46,9 @@ extension KafkaConsumer {
         return messages
     }
 
-    static func makeMessage(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topics: inout TopicNameCache) -> KafkaConsumerMessage {
+    static func makeMessage(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topics: inout TopicNameCache)
+        -> KafkaConsumerMessage
+    {
         let m = raw.pointee
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
@@ -57,10 +61,12 @@ extension KafkaConsumer {
                 var name: UnsafePointer<CChar>?
                 var valuePointer: UnsafeRawPointer?
                 var size = 0
-                guard rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
-                headers.append(KafkaHeader(
-                    key: name.map { String(cString: $0) } ?? "",
-                    value: valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                guard rd_kafka_header_get_all(hdrs, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR
+                else { break }
+                headers.append(
+                    KafkaHeader(
+                        key: name.map { String(cString: $0) } ?? "",
+                        value: valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
             }
         }
         var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
@@ -68,7 +74,8 @@ extension KafkaConsumer {
         return KafkaConsumerMessage(
             topic: topics.name(m.rkt), partition: m.partition, offset: m.offset, key: key, value: value,
             headers: headers,
-            timestamp: ts >= 0 && tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? Date(timeIntervalSince1970: Double(ts) / 1000) : nil)
+            timestamp: ts >= 0 && tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                ? Date(timeIntervalSince1970: Double(ts) / 1000) : nil)
     }
 
     static func commitNow(handle: RDKafkaHandle, offsets: [KafkaTopicPartitionOffset], async: Bool) throws {
@@ -76,7 +83,9 @@ extension KafkaConsumer {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = try handle.withPointer { rd_kafka_commit($0, list, async ? 1 : 0) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, "commit failed", default: .consumer) }
-        if !async, let error = RDKafkaPartitionList.firstError(list, "commit failed for", default: .consumer) { throw error }
+        if !async, let error = RDKafkaPartitionList.firstError(list, "commit failed for", default: .consumer) {
+            throw error
+        }
     }
 
     /// Closes on the consumer thread (serving the final rebalance), then destroys the handle.

@@ -21,7 +21,9 @@ public final class KafkaConsumer: Sendable {
 
     /// Creates the consumer and its thread. Throws `.configuration` when librdkafka rejects a
     /// property. Does not contact the broker.
-    public init(configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "choreo.kafka.consumer")) throws {
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "choreo.kafka.consumer"))
+        throws
+    {
         let callbacks = ConsumerCallbackState()
         let context = RDKafkaContext(logger: logger, consumer: callbacks)
         let handle = try RDKafkaHandle(
@@ -51,7 +53,8 @@ public final class KafkaConsumer: Sendable {
 
     /// Joins the group for `topics` (replacing an earlier subscription). Non-blocking.
     public func subscribe(topics: [String]) throws {
-        let list = RDKafkaPartitionList.make(topics.map { KafkaTopicPartition(topic: $0, partition: choreo_partition_ua()) })
+        let list = RDKafkaPartitionList.make(
+            topics.map { KafkaTopicPartition(topic: $0, partition: choreo_partition_ua()) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = try handle.withPointer { rd_kafka_subscribe($0, list) }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, "cannot subscribe", default: .consumer) }
@@ -120,7 +123,9 @@ public final class KafkaConsumer: Sendable {
 
     /// The group's committed offsets for `partitions`; ``KafkaTopicPartitionOffset/invalid`` (-1001)
     /// where nothing was committed.
-    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws -> [KafkaTopicPartitionOffset] {
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) async throws
+        -> [KafkaTopicPartitionOffset]
+    {
         let handle = self.handle
         return try await thread.run {
             let list = RDKafkaPartitionList.make(partitions)
@@ -164,7 +169,9 @@ public final class KafkaConsumer: Sendable {
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
             let err = try handle.withPointer { rd_kafka_assignment($0, &list) }
             defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, "cannot read the assignment", default: .consumer) }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rd(err, "cannot read the assignment", default: .consumer)
+            }
             return RDKafkaPartitionList.partitions(list)
         }
     }
@@ -182,8 +189,16 @@ public final class KafkaConsumer: Sendable {
     private func pauseOrResume(_ partitions: [KafkaTopicPartition], pause: Bool) throws {
         let list = RDKafkaPartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let err = try handle.withPointer { pause ? rd_kafka_pause_partitions($0, list) : rd_kafka_resume_partitions($0, list) }
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, pause ? "cannot pause" : "cannot resume", default: .consumer) }
-        if let error = RDKafkaPartitionList.firstError(list, pause ? "cannot pause" : "cannot resume", default: .consumer) { throw error }
+        let err = try handle.withPointer {
+            pause ? rd_kafka_pause_partitions($0, list) : rd_kafka_resume_partitions($0, list)
+        }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(err, pause ? "cannot pause" : "cannot resume", default: .consumer)
+        }
+        if let error = RDKafkaPartitionList.firstError(
+            list, pause ? "cannot pause" : "cannot resume", default: .consumer)
+        {
+            throw error
+        }
     }
 }

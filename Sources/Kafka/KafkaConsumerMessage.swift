@@ -14,7 +14,10 @@ public struct KafkaConsumerMessage: Sendable, Hashable {
     /// The message timestamp, when the broker supplied one.
     public var timestamp: Date?
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader], timestamp: Date?) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader],
+        timestamp: Date?
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

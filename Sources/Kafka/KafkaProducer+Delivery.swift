@@ -17,15 +17,19 @@ final class DeliveryBatch: Sendable {
 
     /// Records result `index`; resumes the waiter after the last one.
     func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, KafkaError>) {
-        let done: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? =
-            state.withLock { state in
-                if case .some = state.results[index] { return nil }
-                state.results[index] = result
-                state.remaining -= 1
-                guard state.remaining == 0, let continuation = state.continuation else { return nil }
-                state.continuation = nil
-                return (continuation, Self.finished(state.results))
-            }
+        let done:
+            (
+                CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>,
+                [Result<KafkaDeliveryReport, KafkaError>]
+            )? =
+                state.withLock { state in
+                    if case .some = state.results[index] { return nil }
+                    state.results[index] = result
+                    state.remaining -= 1
+                    guard state.remaining == 0, let continuation = state.continuation else { return nil }
+                    state.continuation = nil
+                    return (continuation, Self.finished(state.results))
+                }
         if let done { done.0.resume(returning: done.1) }
     }
 
@@ -41,7 +45,9 @@ final class DeliveryBatch: Sendable {
         }
     }
 
-    private static func finished(_ results: [Result<KafkaDeliveryReport, KafkaError>?]) -> [Result<KafkaDeliveryReport, KafkaError>] {
+    private static func finished(_ results: [Result<KafkaDeliveryReport, KafkaError>?]) -> [Result<
+        KafkaDeliveryReport, KafkaError
+    >] {
         results.map { $0 ?? .failure(KafkaError(code: .messageDelivery, message: "no delivery report")) }
     }
 }
@@ -81,7 +87,9 @@ final class ProducerDeliveryState: Sendable {
 }
 
 /// `dr_msg_cb`: runs on the producer's poll thread (inside rd_kafka_poll / rd_kafka_flush).
-func rdKafkaDeliveryCallback(_ rk: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?, _ opaque: UnsafeMutableRawPointer?) {
+func rdKafkaDeliveryCallback(
+    _ rk: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?, _ opaque: UnsafeMutableRawPointer?
+) {
     guard let message else { return }
     let msg = message.pointee
     let result: Result<KafkaDeliveryReport, KafkaError>
@@ -89,9 +97,11 @@ func rdKafkaDeliveryCallback(_ rk: OpaquePointer?, _ message: UnsafePointer<rd_k
         var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let ts = rd_kafka_message_timestamp(message, &tsType)
         let topic = msg.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        result = .success(KafkaDeliveryReport(
-            topic: topic, partition: msg.partition, offset: msg.offset,
-            timestamp: ts >= 0 && tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? Date(timeIntervalSince1970: Double(ts) / 1000) : nil))
+        result = .success(
+            KafkaDeliveryReport(
+                topic: topic, partition: msg.partition, offset: msg.offset,
+                timestamp: ts >= 0 && tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+                    ? Date(timeIntervalSince1970: Double(ts) / 1000) : nil))
     } else {
         var error = KafkaError.rd(msg.err, "message not delivered", default: .messageDelivery)
         // Purged after a fatal error, or failed because of it: the producer is finished.
@@ -102,7 +112,8 @@ func rdKafkaDeliveryCallback(_ rk: OpaquePointer?, _ message: UnsafePointer<rd_k
             if let rk {
                 var buf = [CChar](repeating: 0, count: 512)
                 let underlying = rd_kafka_fatal_error(rk, &buf, buf.count)
-                error.message = "message not delivered: fatal producer error \(String(cString: rd_kafka_err2name(underlying)))"
+                error.message =
+                    "message not delivered: fatal producer error \(String(cString: rd_kafka_err2name(underlying)))"
             }
         } else if error.code != .messageTooLarge && error.code != .unknownTopic {
             error.code = .messageDelivery

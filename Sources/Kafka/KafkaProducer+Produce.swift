@@ -13,14 +13,19 @@ extension KafkaProducer {
         var headerBytes = 0
         for header in message.headers { headerBytes += header.key.utf8.count + (header.value?.count ?? 0) }
         if headerBytes > configuration.maxHeaderBytes {
-            return .failed(KafkaError(
-                code: .messageTooLarge,
-                message: "the header set (\(message.headers.count) headers, \(headerBytes) bytes) exceeds maxHeaderBytes (\(configuration.maxHeaderBytes))"))
+            return .failed(
+                KafkaError(
+                    code: .messageTooLarge,
+                    message:
+                        "the header set (\(message.headers.count) headers, \(headerBytes) bytes) exceeds maxHeaderBytes (\(configuration.maxHeaderBytes))"
+                ))
         }
         let total = headerBytes + (message.key?.count ?? 0) + (message.value?.count ?? 0)
         if total > configuration.maxMessageBytes {
-            return .failed(KafkaError(
-                code: .messageTooLarge, message: "the message (\(total) bytes) exceeds maxMessageBytes (\(configuration.maxMessageBytes))"))
+            return .failed(
+                KafkaError(
+                    code: .messageTooLarge,
+                    message: "the message (\(total) bytes) exceeds maxMessageBytes (\(configuration.maxMessageBytes))"))
         }
         if message.topic.isEmpty {
             return .failed(KafkaError(code: .invalidArgument, message: "the topic name is empty"))
@@ -66,7 +71,8 @@ private func addHeader(_ headers: OpaquePointer?, _ header: KafkaHeader) {
                 // A non-null pointer even for an empty value, so it stays empty rather than null.
                 withUnsafePointer(to: 0 as UInt8) { emptyByte in
                     _ = rd_kafka_header_add(
-                        headers, key, keyLength, valueBytes.baseAddress ?? UnsafeRawPointer(emptyByte), valueBytes.count)
+                        headers, key, keyLength, valueBytes.baseAddress ?? UnsafeRawPointer(emptyByte), valueBytes.count
+                    )
                 }
             }
         } else {

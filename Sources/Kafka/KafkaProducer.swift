@@ -18,7 +18,9 @@ public final class KafkaProducer: Sendable {
 
     /// Creates the producer and starts its poll thread. Throws ``KafkaError/Code/configuration``
     /// when librdkafka rejects a property. Does not contact the broker.
-    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "choreo.kafka.producer")) throws {
+    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "choreo.kafka.producer"))
+        throws
+    {
         let state = ProducerDeliveryState()
         let context = RDKafkaContext(logger: logger, producer: state)
         let handle = try RDKafkaHandle(
@@ -96,7 +98,9 @@ public final class KafkaProducer: Sendable {
         switch produce(message, opaque: nil) {
         case .enqueued: return
         case .queueFull:
-            throw KafkaError(code: .queueFull, message: "the local producer queue is full", rdKafkaCode: RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, isRetriable: true)
+            throw KafkaError(
+                code: .queueFull, message: "the local producer queue is full",
+                rdKafkaCode: RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, isRetriable: true)
         case .failed(let error): throw error
         }
     }
@@ -117,7 +121,8 @@ public final class KafkaProducer: Sendable {
         }
         if failures.count > 0 {
             var error = failures.first ?? KafkaError(code: .messageDelivery, message: "message not delivered")
-            error.message = "\(failures.count) fire-and-forget message(s) failed since the last flush; first: \(error.message)"
+            error.message =
+                "\(failures.count) fire-and-forget message(s) failed since the last flush; first: \(error.message)"
             throw error
         }
     }
@@ -125,11 +130,13 @@ public final class KafkaProducer: Sendable {
     /// The fatal error librdkafka raised (idempotence violated), or `nil`. Once set, the producer
     /// cannot deliver anything: every send fails with `.fatal`; create a new producer.
     public var fatalError: KafkaError? {
-        guard let (raw, text) = try? handle.withPointer({ rk -> (Int32, String) in
-            var buf = [CChar](repeating: 0, count: 512)
-            let err = rd_kafka_fatal_error(rk, &buf, buf.count)
-            return (err.rawValue, buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-        }), raw != 0 else { return nil }
+        guard
+            let (raw, text) = try? handle.withPointer({ rk -> (Int32, String) in
+                var buf = [CChar](repeating: 0, count: 512)
+                let err = rd_kafka_fatal_error(rk, &buf, buf.count)
+                return (err.rawValue, string(fromCBuffer: buf))
+            }), raw != 0
+        else { return nil }
         return KafkaError(code: .fatal, message: "fatal producer error: \(text)", rdKafkaCode: raw, isFatal: true)
     }
 
@@ -143,7 +150,9 @@ public final class KafkaProducer: Sendable {
 
     /// Test hook: makes librdkafka raise a fatal error as if the broker had violated idempotence.
     public func _testFatalError(code: KafkaErrorCode, reason: String) throws {
-        let err = try handle.withPointer { rd_kafka_test_fatal_error($0, rd_kafka_resp_err_t(rawValue: code.rawValue), reason) }
+        let err = try handle.withPointer {
+            rd_kafka_test_fatal_error($0, rd_kafka_resp_err_t(rawValue: code.rawValue), reason)
+        }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rd(err, "cannot inject a fatal error") }
     }
 }

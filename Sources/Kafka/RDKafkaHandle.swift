@@ -27,7 +27,8 @@ final class RDKafkaContext: Sendable {
 /// ``ownerPointer`` freely and is the only one that destroys the handle. Any other thread goes
 /// through ``withPointer(_:)``, which holds a lock so the handle cannot be destroyed under it.
 /// librdkafka's `rd_kafka_t` itself is thread-safe.
-final class RDKafkaHandle: @unchecked Sendable {  // safe: `destroyed` is guarded by `lock`; the pointer is immutable and rd_kafka_t is thread-safe
+// Safe: `destroyed` is guarded by `lock`; the pointer is immutable and rd_kafka_t is thread-safe
+final class RDKafkaHandle: @unchecked Sendable {
     /// For the owner thread only.
     let ownerPointer: OpaquePointer
     let context: RDKafkaContext
@@ -36,8 +37,10 @@ final class RDKafkaHandle: @unchecked Sendable {  // safe: `destroyed` is guarde
     private var destroyed = false
     private let isConsumer: Bool
 
-    init(type: rd_kafka_type_t, properties: [String: String], context: RDKafkaContext, bootstrap: String,
-         configure: (OpaquePointer) -> Void = { _ in }) throws {
+    init(
+        type: rd_kafka_type_t, properties: [String: String], context: RDKafkaContext, bootstrap: String,
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws {
         guard let conf = rd_kafka_conf_new() else {
             throw KafkaError(code: .configuration, message: "cannot allocate a librdkafka configuration")
         }
@@ -47,7 +50,9 @@ final class RDKafkaHandle: @unchecked Sendable {  // safe: `destroyed` is guarde
             let result = rd_kafka_conf_set(conf, key, value, &errstr, errstr.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                let why = result == RD_KAFKA_CONF_UNKNOWN ? "unknown configuration property" : "invalid value for configuration property"
+                let why =
+                    result == RD_KAFKA_CONF_UNKNOWN
+                    ? "unknown configuration property" : "invalid value for configuration property"
                 // The value is deliberately not part of the message: it may be a secret.
                 throw KafkaError(code: .configuration, message: "\(why) `\(key)`")
             }
@@ -58,7 +63,7 @@ final class RDKafkaHandle: @unchecked Sendable {  // safe: `destroyed` is guarde
         configure(conf)
         guard let rk = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)  // rd_kafka_new leaves conf to us on failure
-            let text = errstr.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let text = string(fromCBuffer: errstr)
             throw KafkaError(code: .configuration, message: "cannot create the Kafka client: \(text)")
         }
         self.ownerPointer = rk
@@ -97,13 +102,18 @@ final class RDKafkaHandle: @unchecked Sendable {  // safe: `destroyed` is guarde
 
     deinit {
         if !destroyed {
-            if isConsumer { rd_kafka_destroy_flags(ownerPointer, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)) }
-            else { rd_kafka_destroy(ownerPointer) }
+            if isConsumer {
+                rd_kafka_destroy_flags(ownerPointer, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+            } else {
+                rd_kafka_destroy(ownerPointer)
+            }
         }
     }
 }
 
-private func rdKafkaLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ buf: UnsafePointer<CChar>?) {
+private func rdKafkaLogCallback(
+    _ rk: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?, _ buf: UnsafePointer<CChar>?
+) {
     guard let context = RDKafkaContext.from(rk) else { return }
     let text = buf.map { String(cString: $0) } ?? ""
     let fac = facility.map { String(cString: $0) } ?? ""
@@ -117,7 +127,9 @@ private func rdKafkaLogCallback(_ rk: OpaquePointer?, _ level: Int32, _ facility
     context.logger.log(level: swiftLevel, "librdkafka \(fac): \(text)")
 }
 
-private func rdKafkaErrorCallback(_ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?) {
+private func rdKafkaErrorCallback(
+    _ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?
+) {
     guard let opaque else { return }
     let context = Unmanaged<RDKafkaContext>.fromOpaque(opaque).takeUnretainedValue()
     let text = reason.map { String(cString: $0) } ?? ""

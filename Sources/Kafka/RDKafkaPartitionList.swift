@@ -6,7 +6,10 @@ enum RDKafkaPartitionList {
     typealias ListPointer = UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
 
     static func make(_ offsets: [KafkaTopicPartitionOffset]) -> ListPointer {
-        let list = rd_kafka_topic_partition_list_new(Int32(clamping: offsets.count))!
+        // NULL only when allocation fails, which nothing here could recover from.
+        guard let list = rd_kafka_topic_partition_list_new(Int32(clamping: offsets.count)) else {
+            preconditionFailure("rd_kafka_topic_partition_list_new: out of memory")
+        }
         for item in offsets {
             let element = rd_kafka_topic_partition_list_add(list, item.topic, item.partition)
             element?.pointee.offset = item.offset
@@ -15,14 +18,19 @@ enum RDKafkaPartitionList {
     }
 
     static func make(_ partitions: [KafkaTopicPartition]) -> ListPointer {
-        make(partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: KafkaTopicPartitionOffset.invalid) })
+        make(
+            partitions.map {
+                KafkaTopicPartitionOffset(
+                    topic: $0.topic, partition: $0.partition, offset: KafkaTopicPartitionOffset.invalid)
+            })
     }
 
     static func offsets(_ list: UnsafePointer<rd_kafka_topic_partition_list_t>?) -> [KafkaTopicPartitionOffset] {
         guard let list, let elements = list.pointee.elems else { return [] }
         return (0..<Int(list.pointee.cnt)).map { i in
             let e = elements[i]
-            return KafkaTopicPartitionOffset(topic: e.topic.map { String(cString: $0) } ?? "", partition: e.partition, offset: e.offset)
+            return KafkaTopicPartitionOffset(
+                topic: e.topic.map { String(cString: $0) } ?? "", partition: e.partition, offset: e.offset)
         }
     }
 
@@ -31,7 +39,9 @@ enum RDKafkaPartitionList {
     }
 
     /// The first per-partition error in the list, if any.
-    static func firstError(_ list: UnsafePointer<rd_kafka_topic_partition_list_t>, _ context: String, default fallback: KafkaError.Code) -> KafkaError? {
+    static func firstError(
+        _ list: UnsafePointer<rd_kafka_topic_partition_list_t>, _ context: String, default fallback: KafkaError.Code
+    ) -> KafkaError? {
         guard let elements = list.pointee.elems else { return nil }
         for i in 0..<Int(list.pointee.cnt) where elements[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let topic = elements[i].topic.map { String(cString: $0) } ?? ""

@@ -15,7 +15,8 @@ public struct OutboxCleanup: Sendable {
     /// Deletes every delivered row older than the retention. Returns how many.
     @discardableResult
     public func run(on connection: PostgresConnection) async throws -> Int {
-        let seconds = Double(keepDelivered.components.seconds)
+        let seconds =
+            Double(keepDelivered.components.seconds)
             + Double(keepDelivered.components.attoseconds) / 1e18
         var total = 0
         while true {

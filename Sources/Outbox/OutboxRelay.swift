@@ -115,15 +115,17 @@ public final class OutboxRelay: Service, Sendable {
                         await session.close()
                         break
                     }
-                    stateLog.enter(.standby, "outbox relay standing by: another relay holds the lock",
-                                   metadata: ["table": "\(schema.table)"])
+                    stateLog.enter(
+                        .standby, "outbox relay standing by: another relay holds the lock",
+                        metadata: ["table": "\(schema.table)"])
                     await sleepUnlessStopping(configuration.standbyRetryInterval)
                 }
             } catch {
                 setActive(false)
-                stateLog.enter(.databaseUnavailable, level: .warning,
-                               "outbox relay cannot use the database; retrying with backoff",
-                               metadata: ["error": "\(error)"])
+                stateLog.enter(
+                    .databaseUnavailable, level: .warning,
+                    "outbox relay cannot use the database; retrying with backoff",
+                    metadata: ["error": "\(error)"])
                 await sleepUnlessStopping(backoff)
                 backoff = min(backoff * 2, configuration.maximumBackoff)
             }
@@ -156,7 +158,9 @@ public final class OutboxRelay: Service, Sendable {
                     throw OutboxError(code: .configuration, message: "the relay's lock session ended")
                 }
                 if pipeline.inFlight.isEmpty {
-                    if pipeline.runHadFatal, let producer = producerBox.withLock({ $0 }) { await dropProducer(producer) }
+                    if pipeline.runHadFatal, let producer = producerBox.withLock({ $0 }) {
+                        await dropProducer(producer)
+                    }
                     let backOff = pipeline.runHadFailures
                     pipeline.restartIfDrained()
                     if backOff {
@@ -220,11 +224,13 @@ public final class OutboxRelay: Service, Sendable {
         if let interval = configuration.metricsInterval, now - loop.lastMetrics >= interval {
             loop.lastMetrics = now
             let snapshot = try await refreshBacklog(on: work)
-            logger.info("outbox relay metrics", metadata: [
-                "published": "\(snapshot.published)", "failed": "\(snapshot.failed)",
-                "backlog": "\(snapshot.backlog)", "oldest_age_s": "\(snapshot.oldestPendingAge)",
-                "producer_restarts": "\(snapshot.producerRestarts)",
-            ])
+            logger.info(
+                "outbox relay metrics",
+                metadata: [
+                    "published": "\(snapshot.published)", "failed": "\(snapshot.failed)",
+                    "backlog": "\(snapshot.backlog)", "oldest_age_s": "\(snapshot.oldestPendingAge)",
+                    "producer_restarts": "\(snapshot.producerRestarts)",
+                ])
         }
         if let keep = configuration.keepDelivered, now - loop.lastCleanup >= .seconds(60) {
             loop.lastCleanup = now

@@ -55,12 +55,14 @@ public struct OutboxRelayConfiguration: Sendable {
             throw OutboxError(code: .configuration, message: "batchSize must be between 1 and 50000, got \(batchSize)")
         }
         guard (1...16).contains(maxBatchesInFlight) else {
-            throw OutboxError(code: .configuration, message: "maxBatchesInFlight must be between 1 and 16, got \(maxBatchesInFlight)")
+            throw OutboxError(
+                code: .configuration, message: "maxBatchesInFlight must be between 1 and 16, got \(maxBatchesInFlight)")
         }
         guard pollInterval > .zero, standbyRetryInterval > .zero, initialBackoff > .zero,
             maximumBackoff >= initialBackoff
         else {
-            throw OutboxError(code: .configuration, message: "intervals must be positive and maximumBackoff ≥ initialBackoff")
+            throw OutboxError(
+                code: .configuration, message: "intervals must be positive and maximumBackoff ≥ initialBackoff")
         }
         var copy = self
         copy.producer.enableIdempotence = true

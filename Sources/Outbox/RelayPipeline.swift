@@ -174,7 +174,8 @@ struct RelayPipeline {
         guard !ids.isEmpty else { return }
         if configuration.keepDelivered != nil {
             try await work.execute(
-                "UPDATE \(unsafeSQL: schema.table) SET delivered_at = clock_timestamp() WHERE id = ANY(\(ids)::bigint[])")
+                "UPDATE \(unsafeSQL: schema.table) SET delivered_at = clock_timestamp() WHERE id = ANY(\(ids)::bigint[])"
+            )
         } else {
             try await work.execute("DELETE FROM \(unsafeSQL: schema.table) WHERE id = ANY(\(ids)::bigint[])")
         }

@@ -13,8 +13,10 @@ final class RelayStateLog: Sendable {
     init(logger: Logger) { self.logger = logger }
 
     /// Records `state`; logs `message` at `level` only when the state changed.
-    func enter(_ state: State, level: Logger.Level = .info, _ message: @autoclosure () -> Logger.Message,
-               metadata: Logger.Metadata = [:]) {
+    func enter(
+        _ state: State, level: Logger.Level = .info, _ message: @autoclosure () -> Logger.Message,
+        metadata: Logger.Metadata = [:]
+    ) {
         let changed = current.withLock { current -> Bool in
             defer { current = state }
             return current != state

@@ -5,6 +5,7 @@ public enum LibpqVersion {
     /// E.g. `15.18`.
     public static var string: String {
         let version = Int(PQlibVersion())
-        return version >= 100_000 ? "\(version / 10_000).\(version % 10_000)" : "\(version / 10_000).\(version / 100 % 100).\(version % 100)"
+        return version >= 100_000
+            ? "\(version / 10_000).\(version % 10_000)" : "\(version / 10_000).\(version / 100 % 100).\(version % 100)"
     }
 }

@@ -24,11 +24,14 @@ public struct Migrator: Sendable {
                 .filter { $0.pathExtension == "sql" }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         } catch {
-            throw PostgresError(code: .configuration, message: "cannot read migrations in \(directory.path)", underlying: error)
+            throw PostgresError(
+                code: .configuration, message: "cannot read migrations in \(directory.path)", underlying: error)
         }
         self.init(
             migrations: try files.map { file in
-                Migration(id: file.deletingPathExtension().lastPathComponent, sql: try String(contentsOf: file, encoding: .utf8))
+                Migration(
+                    id: file.deletingPathExtension().lastPathComponent,
+                    sql: try String(contentsOf: file, encoding: .utf8))
             },
             table: table)
     }
@@ -45,7 +48,8 @@ public struct Migrator: Sendable {
         guard Set(ids).count == ids.count else {
             throw PostgresError(code: .configuration, message: "migration ids must be unique")
         }
-        let lockKey = Int64(bitPattern: UInt64(Migration(id: "", sql: "choreo.migrator:\(table)").checksum, radix: 16) ?? 0)
+        let lockKey = Int64(
+            bitPattern: UInt64(Migration(id: "", sql: "choreo.migrator:\(table)").checksum, radix: 16) ?? 0)
         // The lock is taken before the record table is created: two sessions running
         // `CREATE TABLE IF NOT EXISTS` at once can both try to create it and one fails
         // (unique violation on pg_type).
@@ -63,14 +67,17 @@ public struct Migrator: Sendable {
                     guard checksum == migration.checksum else {
                         throw PostgresError(
                             code: .configuration,
-                            message: "migration \(migration.id) was changed after it was applied; add a new migration instead")
+                            message:
+                                "migration \(migration.id) was changed after it was applied; add a new migration instead"
+                        )
                     }
                     continue
                 }
                 try await connection.withTransaction { tx in
                     try await tx.simpleQuery(migration.sql)
                     try await tx.execute(
-                        "INSERT INTO \(unsafeSQL: table) (id, checksum) VALUES (\(migration.id), \(migration.checksum))")
+                        "INSERT INTO \(unsafeSQL: table) (id, checksum) VALUES (\(migration.id), \(migration.checksum))"
+                    )
                 }
                 done.append(migration.id)
             }

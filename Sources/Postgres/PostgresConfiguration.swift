@@ -19,7 +19,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// `application_name` reported to the server (default `choreo`).
     public var applicationName: String = "choreo"
 
-    public init(host: String? = nil, port: Int? = nil, user: String? = nil, password: String? = nil, database: String? = nil) {
+    public init(
+        host: String? = nil, port: Int? = nil, user: String? = nil, password: String? = nil, database: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.user = user
@@ -39,13 +41,19 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         } else {
             throw PostgresError(
                 code: .configuration,
-                message: "a database URL must start with postgresql:// or postgres://, or be a libpq keyword string like 'host=… dbname=…'")
+                message:
+                    "a database URL must start with postgresql:// or postgres://, or be a libpq keyword string like 'host=… dbname=…'"
+            )
         }
     }
 
     private init(parsingURL text: String) throws {
         guard let components = URLComponents(string: text) else {
-            throw PostgresError(code: .configuration, message: "the database URL is malformed (check the characters in the user and password: percent-encode @ : / ?)")
+            throw PostgresError(
+                code: .configuration,
+                message:
+                    "the database URL is malformed (check the characters in the user and password: percent-encode @ : / ?)"
+            )
         }
         self.init()
         host = components.host.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding ?? $0 }
@@ -59,7 +67,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             switch item.name {
             case "connect_timeout":
                 guard let seconds = Int(value), seconds > 0 else {
-                    throw PostgresError(code: .configuration, message: "connect_timeout must be a positive number of seconds")
+                    throw PostgresError(
+                        code: .configuration, message: "connect_timeout must be a positive number of seconds")
                 }
                 connectTimeout = .seconds(seconds)
             case "application_name": applicationName = value
@@ -75,7 +84,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             rest = rest.drop { $0 == " " }
             guard !rest.isEmpty else { break }
             guard let equals = rest.firstIndex(of: "=") else {
-                throw PostgresError(code: .configuration, message: "expected key=value in the connection string near '\(rest.prefix(20).split(separator: " ").first ?? "")'")
+                throw PostgresError(
+                    code: .configuration,
+                    message:
+                        "expected key=value in the connection string near '\(rest.prefix(20).split(separator: " ").first ?? "")'"
+                )
             }
             let key = String(rest[..<equals]).trimmingCharacters(in: .whitespaces)
             rest = rest[rest.index(after: equals)...].drop { $0 == " " }
@@ -95,7 +108,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                         value.append(character)
                     }
                 }
-                guard closed else { throw PostgresError(code: .configuration, message: "unterminated quote in the value of \(key)") }
+                guard closed else {
+                    throw PostgresError(code: .configuration, message: "unterminated quote in the value of \(key)")
+                }
             } else {
                 let end = rest.firstIndex(of: " ") ?? rest.endIndex
                 value = String(rest[..<end])
@@ -104,14 +119,17 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             switch key {
             case "host", "hostaddr": host = value
             case "port":
-                guard let number = Int(value) else { throw PostgresError(code: .configuration, message: "port must be a number") }
+                guard let number = Int(value) else {
+                    throw PostgresError(code: .configuration, message: "port must be a number")
+                }
                 port = number
             case "user": user = value
             case "password": password = value
             case "dbname": database = value
             case "connect_timeout":
                 guard let seconds = Int(value), seconds > 0 else {
-                    throw PostgresError(code: .configuration, message: "connect_timeout must be a positive number of seconds")
+                    throw PostgresError(
+                        code: .configuration, message: "connect_timeout must be a positive number of seconds")
                 }
                 connectTimeout = .seconds(seconds)
             case "application_name": applicationName = value

@@ -60,7 +60,8 @@ extension PostgresConnection {
         if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK {
             markClosed(
                 error: PostgresError(
-                    code: .connectionClosed, message: "lost the connection to \(endpoint): \(Self.lastError(connection))"))
+                    code: .connectionClosed,
+                    message: "lost the connection to \(endpoint): \(Self.lastError(connection))"))
             state.withLock { $0.pumping = false }
             return
         }

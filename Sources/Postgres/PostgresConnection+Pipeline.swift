@@ -51,7 +51,8 @@ extension PostgresConnection {
         }
         if handle.pipeline == nil {
             guard PQenterPipelineMode(connection) == 1 else {
-                throw PostgresError(code: .protocolViolation, message: "cannot enter pipeline mode: \(Self.lastError(connection))")
+                throw PostgresError(
+                    code: .protocolViolation, message: "cannot enter pipeline mode: \(Self.lastError(connection))")
             }
             handle.pipeline = Pipeline()
         }
@@ -92,7 +93,8 @@ extension PostgresConnection {
         var failure: PostgresError?
         func record(_ error: PostgresError) { if failure == nil { failure = error } }
         func lost() -> PostgresError {
-            let error = PostgresError(code: .connectionClosed, message: "lost the connection to \(endpoint): \(Self.lastError(connection))")
+            let error = PostgresError(
+                code: .connectionClosed, message: "lost the connection to \(endpoint): \(Self.lastError(connection))")
             markClosed(error: error)
             return error
         }
@@ -124,7 +126,9 @@ extension PostgresConnection {
         }
         guard PQstatus(connection) == CONNECTION_OK else { return lost() }
         if PQexitPipelineMode(connection) != 1 {
-            record(PostgresError(code: .protocolViolation, message: "cannot leave pipeline mode: \(Self.lastError(connection))"))
+            record(
+                PostgresError(
+                    code: .protocolViolation, message: "cannot leave pipeline mode: \(Self.lastError(connection))"))
         }
         return failure
     }

@@ -34,7 +34,8 @@ extension PostgresConnection {
             return result.map { String(cString: PQcmdStatus($0)) } ?? ""
         }
         guard status == "COMMIT" else {
-            throw PostgresError(code: .server, message: "the transaction was aborted by an earlier error and rolled back")
+            throw PostgresError(
+                code: .server, message: "the transaction was aborted by an earlier error and rolled back")
         }
         return value
     }

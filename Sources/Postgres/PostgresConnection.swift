@@ -54,7 +54,8 @@ public final class PostgresConnection: Sendable {
     public let backendPID: Int32
 
     private init(
-        handle: Handle, queue: ConnectionExecutor, endpoint: String, backendPID: Int32, logger: Logger, notices: NoticeSink
+        handle: Handle, queue: ConnectionExecutor, endpoint: String, backendPID: Int32, logger: Logger,
+        notices: NoticeSink
     ) {
         self.handle = handle
         self.queue = queue
@@ -141,7 +142,8 @@ public final class PostgresConnection: Sendable {
             queue.async {
                 guard let connection = self.handle.connection, !self.isClosed else {
                     continuation.resume(
-                        throwing: PostgresError(code: .connectionClosed, message: "the connection to \(self.endpoint) is closed"))
+                        throwing: PostgresError(
+                            code: .connectionClosed, message: "the connection to \(self.endpoint) is closed"))
                     return
                 }
                 continuation.resume(with: Result { try run(connection) })
@@ -168,7 +170,8 @@ public final class PostgresConnection: Sendable {
             if PQstatus(connection) == CONNECTION_OK { return true }
             self.markClosed(
                 error: PostgresError(
-                    code: .connectionClosed, message: "lost the connection to \(self.endpoint): \(Self.lastError(connection))"))
+                    code: .connectionClosed,
+                    message: "lost the connection to \(self.endpoint): \(Self.lastError(connection))"))
             return false
         }
         return alive == true

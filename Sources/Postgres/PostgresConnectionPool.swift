@@ -20,8 +20,10 @@ public final class PostgresConnectionPool: Sendable {
 
     private let state = Mutex(State())
 
-    public init(configuration: PostgresConfiguration, maxConnections: Int = 4,
-                logger: Logger = Logger(label: "choreo.postgres.pool")) {
+    public init(
+        configuration: PostgresConfiguration, maxConnections: Int = 4,
+        logger: Logger = Logger(label: "choreo.postgres.pool")
+    ) {
         self.configuration = configuration
         self.maxConnections = max(1, maxConnections)
         self.logger = logger

@@ -13,7 +13,9 @@ extension PostgresDecodable {
 }
 
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
-    public static func decode(postgresText: String) throws -> Wrapped? { try Wrapped.decode(postgresText: postgresText) }
+    public static func decode(postgresText: String) throws -> Wrapped? {
+        try Wrapped.decode(postgresText: postgresText)
+    }
     public static var postgresNull: Wrapped?? { .some(nil) }
 }
 
@@ -70,7 +72,9 @@ extension Double: PostgresDecodable {
 }
 
 extension Float: PostgresDecodable {
-    public static func decode(postgresText: String) throws -> Float { Float(try Double.decode(postgresText: postgresText)) }
+    public static func decode(postgresText: String) throws -> Float {
+        Float(try Double.decode(postgresText: postgresText))
+    }
 }
 
 extension UUID: PostgresDecodable {

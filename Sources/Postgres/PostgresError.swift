@@ -37,8 +37,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// returned for it.
     public var pipelineSequence: Int?
 
-    public init(code: Code, sqlState: SQLState? = nil, message: String, detail: String? = nil,
-                constraint: String? = nil, underlying: (any Error)? = nil) {
+    public init(
+        code: Code, sqlState: SQLState? = nil, message: String, detail: String? = nil,
+        constraint: String? = nil, underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.sqlState = sqlState
         self.message = message
@@ -53,8 +55,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         if code == .connectionFailed || code == .connectionClosed { return true }
         guard let sqlState else { return false }
         if sqlState.rawValue.hasPrefix("08") { return true }
-        return [.serializationFailure, .deadlockDetected, .lockNotAvailable, .adminShutdown, .crashShutdown,
-                .cannotConnectNow, .tooManyConnections, .queryCanceled].contains(sqlState)
+        return [
+            .serializationFailure, .deadlockDetected, .lockNotAvailable, .adminShutdown, .crashShutdown,
+            .cannotConnectNow, .tooManyConnections, .queryCanceled,
+        ].contains(sqlState)
     }
 
     /// SQLSTATE 23505.

@@ -6,7 +6,8 @@ public struct PostgresRow: Sendable {
     /// Decodes column `index` (0-based) as `T`. NULL decodes only into an optional.
     public func decode<T: PostgresDecodable>(_ type: T.Type, column index: Int) throws -> T {
         guard values.indices.contains(index) else {
-            throw PostgresError(code: .decoding, message: "column \(index) does not exist (the row has \(values.count))")
+            throw PostgresError(
+                code: .decoding, message: "column \(index) does not exist (the row has \(values.count))")
         }
         return try decodeValue(values[index], as: T.self, column: columns.names[index])
     }

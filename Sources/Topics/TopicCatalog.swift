@@ -14,7 +14,9 @@ public struct TopicCatalog: Sendable {
         for topic in topics where topic.kind == .events || topic.kind == .commands {
             for type in topic.eventTypes {
                 if let other = carriers[type] {
-                    throw TopicError(file: topic.name, message: "\(type) is carried by both \(other) and \(topic.name); a type has one home topic")
+                    throw TopicError(
+                        file: topic.name,
+                        message: "\(type) is carried by both \(other) and \(topic.name); a type has one home topic")
                 }
                 carriers[type] = topic.name
             }
@@ -25,7 +27,8 @@ public struct TopicCatalog: Sendable {
     /// Loads every `*.yaml`/`*.yml` file of `directory` (one topic per file).
     /// - Throws: `TopicError` naming the file and the field to fix.
     public static func load(directory: URL) throws -> TopicCatalog {
-        guard let files = try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil) else {
+        guard let files = try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+        else {
             throw TopicError(file: directory.path, message: "cannot read the topics directory")
         }
         var topics: [TopicSpec] = []
@@ -48,7 +51,9 @@ public struct TopicCatalog: Sendable {
         } catch let DecodingError.keyNotFound(key, _) {
             throw TopicError(file: name, message: "\(key.stringValue): required field is missing")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw TopicError(file: name, message: "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+            throw TopicError(
+                file: name,
+                message: "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
         } catch {
             throw TopicError(file: name, message: "not a topic spec: \(error)")
         }

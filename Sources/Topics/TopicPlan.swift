@@ -63,11 +63,14 @@ public struct TopicPlan: Sendable, Equatable, CustomStringConvertible {
                 plan.problems.append(.cannotShrink(topic: spec.name, from: current.partitions, to: spec.partitions))
             }
             if spec.replicationFactor != current.replicationFactor {
-                plan.problems.append(.replicationFactorDiffers(topic: spec.name, existing: current.replicationFactor, declared: spec.replicationFactor))
+                plan.problems.append(
+                    .replicationFactorDiffers(
+                        topic: spec.name, existing: current.replicationFactor, declared: spec.replicationFactor))
             }
             let changes = spec.configs.keys.sorted().compactMap { key -> ConfigChange? in
                 let wanted = spec.configs[key] ?? ""
-                return current.configs[key] == wanted ? nil : ConfigChange(key: key, old: current.configs[key], new: wanted)
+                return current.configs[key] == wanted
+                    ? nil : ConfigChange(key: key, old: current.configs[key], new: wanted)
             }
             if !changes.isEmpty { plan.actions.append(.alterConfigs(topic: spec.name, changes: changes)) }
         }
@@ -82,7 +85,9 @@ public struct TopicPlan: Sendable, Equatable, CustomStringConvertible {
         for action in actions {
             switch action {
             case .create(let spec):
-                lines.append("+ create \(spec.name) (\(spec.partitions) partitions, rf \(spec.replicationFactor)\(spec.configs.isEmpty ? "" : ", " + spec.configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))")
+                lines.append(
+                    "+ create \(spec.name) (\(spec.partitions) partitions, rf \(spec.replicationFactor)\(spec.configs.isEmpty ? "" : ", " + spec.configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))"
+                )
             case .addPartitions(let topic, let from, let to):
                 lines.append("~ \(topic) partitions \(from) → \(to)")
             case .alterConfigs(let topic, let changes):
@@ -94,9 +99,13 @@ public struct TopicPlan: Sendable, Equatable, CustomStringConvertible {
         for problem in problems {
             switch problem {
             case .cannotShrink(let topic, let from, let to):
-                lines.append("! \(topic): cannot shrink partitions \(from) → \(to); Kafka only adds partitions (recreate the topic to shrink it)")
+                lines.append(
+                    "! \(topic): cannot shrink partitions \(from) → \(to); Kafka only adds partitions (recreate the topic to shrink it)"
+                )
             case .replicationFactorDiffers(let topic, let existing, let declared):
-                lines.append("! \(topic): replication factor is \(existing), declared \(declared); this tool does not reassign replicas")
+                lines.append(
+                    "! \(topic): replication factor is \(existing), declared \(declared); this tool does not reassign replicas"
+                )
             }
         }
         for name in unmanaged { lines.append("? \(name) exists but no spec declares it (left alone)") }

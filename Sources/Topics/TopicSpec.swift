@@ -45,8 +45,10 @@ public struct TopicSpec: Sendable, Hashable, Codable {
     public var eventTypes: [String]
     public var description: String?
 
-    public init(name: String, kind: Kind, partitions: Int, replicationFactor: Int = 1, configs: [String: String] = [:],
-                eventTypes: [String] = [], description: String? = nil) {
+    public init(
+        name: String, kind: Kind, partitions: Int, replicationFactor: Int = 1, configs: [String: String] = [:],
+        eventTypes: [String] = [], description: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.partitions = partitions
@@ -96,8 +98,12 @@ public struct TopicSpec: Sendable, Hashable, Codable {
             }
             if !eventTypes.isEmpty { problems.append("eventTypes: retry topics carry the group's events; list none") }
         case .deadLetter:
-            if !name.hasSuffix(".dlq") || name.count <= 4 { problems.append("name: a dead-letter topic is named <group>.dlq") }
-            if !eventTypes.isEmpty { problems.append("eventTypes: dead-letter topics carry the group's events; list none") }
+            if !name.hasSuffix(".dlq") || name.count <= 4 {
+                problems.append("name: a dead-letter topic is named <group>.dlq")
+            }
+            if !eventTypes.isEmpty {
+                problems.append("eventTypes: dead-letter topics carry the group's events; list none")
+            }
         case .events, .commands:
             break
         default:

@@ -5,6 +5,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency; every benchmark ends with one line of JSON figures.",
-        subcommands: [BenchKafkaCommand.self, BenchContractsCommand.self, BenchRelayCommand.self, BenchConsumerCommand.self, BenchPostgresCommand.self]
+        subcommands: [
+            BenchKafkaCommand.self, BenchContractsCommand.self, BenchRelayCommand.self, BenchConsumerCommand.self,
+            BenchPostgresCommand.self,
+        ]
     )
 }

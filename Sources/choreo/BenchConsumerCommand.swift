@@ -36,7 +36,8 @@ struct BenchConsumerCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard events > 0, singleEvents > 0, executeEvents > 0, savepointEvents > 0, batchSize > 0 else {
-            throw ValidationError("--events, --single-events, --execute-events, --savepoint-events and --batch-size must be positive")
+            throw ValidationError(
+                "--events, --single-events, --execute-events, --savepoint-events and --batch-size must be positive")
         }
     }
 
@@ -61,7 +62,8 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         for partition in 0..<Int32(partitions) {
             let marks = try await admin.watermarks(topic: input, partition: partition, timeout: .seconds(5))
             guard marks.low == 0 else {
-                throw ValidationError("the embedded broker dropped the oldest events of partition \(partition); use fewer --events")
+                throw ValidationError(
+                    "the embedded broker dropped the oldest events of partition \(partition); use fewer --events")
             }
         }
         print("published \(total) events to \(input) (\(partitions) partitions)")
@@ -72,29 +74,42 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         let batched = try await runtimeRate(
             count: events, batchSize: batchSize, pipelined: true, topic: input, output: output, registry: registry,
             kafka: kafka, logger: logger)
-        print("idempotent runtime, batches of \(batchSize), handler writes with context.write (pipelined): \(Int(batched)) events/s")
+        print(
+            "idempotent runtime, batches of \(batchSize), handler writes with context.write (pipelined): \(Int(batched)) events/s"
+        )
 
         let waiting = try await runtimeRate(
-            count: executeEvents, batchSize: batchSize, pipelined: false, topic: input, output: output, registry: registry,
+            count: executeEvents, batchSize: batchSize, pipelined: false, topic: input, output: output,
+            registry: registry,
             kafka: kafka, logger: logger)
-        print("idempotent runtime, batches of \(batchSize), handler writes with connection.execute (a round trip each): \(Int(waiting)) events/s")
+        print(
+            "idempotent runtime, batches of \(batchSize), handler writes with connection.execute (a round trip each): \(Int(waiting)) events/s"
+        )
 
         let savepoints = try await runtimeRate(
-            count: savepointEvents, batchSize: batchSize, pipelined: true, optimistic: false, topic: input, output: output,
+            count: savepointEvents, batchSize: batchSize, pipelined: true, optimistic: false, topic: input,
+            output: output,
             registry: registry, kafka: kafka, logger: logger)
-        print("idempotent runtime, batches of \(batchSize), a savepoint per event (not optimistic): \(Int(savepoints)) events/s")
+        print(
+            "idempotent runtime, batches of \(batchSize), a savepoint per event (not optimistic): \(Int(savepoints)) events/s"
+        )
 
         let single = try await runtimeRate(
-            count: singleEvents, batchSize: 1, pipelined: true, topic: input, output: output, registry: registry, kafka: kafka,
+            count: singleEvents, batchSize: 1, pipelined: true, topic: input, output: output, registry: registry,
+            kafka: kafka,
             logger: logger)
         print("idempotent runtime, one transaction per event: \(Int(single)) events/s")
-        print("batched / per-event = \(String(format: "%.1f", batched / single))x; batched / raw = \(String(format: "%.2f", batched / raw))")
-        print(try JSONLine.render([
-            "benchmark": "consumer", "events": events, "events_per_s": Int(batched), "batch_size": batchSize,
-            "single_tx_events_per_s": Int(single), "raw_events_per_s": Int(raw), "execute_events_per_s": Int(waiting),
-            "savepoint_per_event_events_per_s": Int(savepoints),
-            "ratio": (batched / single * 10).rounded() / 10,
-        ]))
+        print(
+            "batched / per-event = \(String(format: "%.1f", batched / single))x; batched / raw = \(String(format: "%.2f", batched / raw))"
+        )
+        print(
+            try JSONLine.render([
+                "benchmark": "consumer", "events": events, "events_per_s": Int(batched), "batch_size": batchSize,
+                "single_tx_events_per_s": Int(single), "raw_events_per_s": Int(raw),
+                "execute_events_per_s": Int(waiting),
+                "savepoint_per_event_events_per_s": Int(savepoints),
+                "ratio": (batched / single * 10).rounded() / 10,
+            ]))
     }
 
     private func publish(count: Int, topic: String, kafka: KafkaConfiguration, logger: Logger) async throws {
@@ -131,9 +146,14 @@ struct BenchConsumerCommand: AsyncParsableCommand {
             if start == nil { start = .now }
             received += messages.count
             var next: [KafkaTopicPartition: Int64] = [:]
-            for message in messages { next[KafkaTopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1 }
+            for message in messages {
+                next[KafkaTopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
+            }
             _ = last
-            try await consumer.commit(next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) })
+            try await consumer.commit(
+                next.map {
+                    KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
+                })
         }
         let elapsed = ContinuousClock.now - (start ?? .now)
         await consumer.close()
@@ -141,7 +161,8 @@ struct BenchConsumerCommand: AsyncParsableCommand {
     }
 
     private func runtimeRate(
-        count: Int, batchSize: Int, pipelined: Bool, optimistic: Bool = true, topic: String, output: String, registry: ContractRegistry,
+        count: Int, batchSize: Int, pipelined: Bool, optimistic: Bool = true, topic: String, output: String,
+        registry: ContractRegistry,
         kafka: KafkaConfiguration, logger: Logger
     ) async throws -> Double {
         let scratch = try await BenchDatabase.create(adminURL: database.url(), prefix: "choreo_bench_consumer")
@@ -159,13 +180,15 @@ struct BenchConsumerCommand: AsyncParsableCommand {
                 "INSERT INTO balances (event_id, account, amount) VALUES (\(event.envelope.id), \(input.account), \(input.amount))"
             if pipelined { try await context.write(insert) } else { try await context.connection.execute(insert) }
             try await context.emit(
-                OutboxEvent(type: BenchContracts.output, key: input.account,
-                            data: Array("{\"n\":\(input.n),\"account\":\"\(input.account)\"}".utf8)))
+                OutboxEvent(
+                    type: BenchContracts.output, key: input.account,
+                    data: Array("{\"n\":\(input.n),\"account\":\"\(input.account)\"}".utf8)))
         }
         var configuration = ConsumerConfiguration(
             group: "bench-consumer-\(batchSize)-\(UUID().uuidString.prefix(8))", topics: [topic], handlers: handlers,
             registry: registry,
-            writer: OutboxWriter(registry: registry, source: "/bench", routes: OutboxRoutes([BenchContracts.output.name: output])),
+            writer: OutboxWriter(
+                registry: registry, source: "/bench", routes: OutboxRoutes([BenchContracts.output.name: output])),
             database: scratch.configuration, kafka: kafka)
         configuration.batchSize = batchSize
         configuration.retry = RetryPolicy(delays: [])
@@ -209,8 +232,14 @@ enum BenchContracts {
     static func registry() throws -> ContractRegistry {
         let root = FileManager.default.temporaryDirectory.appending(path: "choreo-bench-contracts-\(UUID())")
         let schemas = [
-            (input, #"{"type":"object","required":["n","account","amount"],"properties":{"n":{"type":"integer"},"account":{"type":"string","minLength":1},"amount":{"type":"integer","minimum":0}}}"#),
-            (output, #"{"type":"object","required":["n","account"],"properties":{"n":{"type":"integer"},"account":{"type":"string"}}}"#),
+            (
+                input,
+                #"{"type":"object","required":["n","account","amount"],"properties":{"n":{"type":"integer"},"account":{"type":"string","minLength":1},"amount":{"type":"integer","minimum":0}}}"#
+            ),
+            (
+                output,
+                #"{"type":"object","required":["n","account"],"properties":{"n":{"type":"integer"},"account":{"type":"string"}}}"#
+            ),
         ]
         for (type, schema) in schemas {
             let directory = root.appending(path: type.name)

@@ -23,7 +23,8 @@ struct BenchContractsCommand: ParsableCommand {
         let registry = try ContractRegistry(directory: root.projectRoot.contracts)
         let type = EventType(name: "order.placed", version: 1)
         guard let contract = registry.contract(for: type), let example = contract.examples.first else {
-            throw ValidationError("contracts/order.placed/v1.schema.json with an example is needed (run from the project root)")
+            throw ValidationError(
+                "contracts/order.placed/v1.schema.json with an example is needed (run from the project root)")
         }
         // A typical order: three lines.
         let text = """
@@ -45,7 +46,8 @@ struct BenchContractsCommand: ParsableCommand {
         let validations = rate { sink &+= contract.schema.validate(document).count }
         let parseAndValidate = try rate { sink &+= contract.schema.validate(try JSONValue(parsing: bytes)).count }
         let envelope = EventEnvelope(
-            type: type, source: "/services/orders", subject: "5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b10", correlationID: "flow",
+            type: type, source: "/services/orders", subject: "5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b10",
+            correlationID: "flow",
             causationID: "cause", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
         let encode = rate { sink &+= envelope.kafkaHeaders().count }
         let headers = envelope.kafkaHeaders()
@@ -55,10 +57,11 @@ struct BenchContractsCommand: ParsableCommand {
         print("envelope encode (headers):          \(Int(encode)) /s")
         print("envelope decode:                    \(Int(decode)) /s")
         if sink == -1 { print("") }  // keeps the work observable
-        print(try JSONLine.render([
-            "benchmark": "contracts", "iterations": iterations, "validations_per_s": Int(validations),
-            "parse_and_validate_per_s": Int(parseAndValidate), "envelope_encode_per_s": Int(encode),
-            "envelope_decode_per_s": Int(decode),
-        ]))
+        print(
+            try JSONLine.render([
+                "benchmark": "contracts", "iterations": iterations, "validations_per_s": Int(validations),
+                "parse_and_validate_per_s": Int(parseAndValidate), "envelope_encode_per_s": Int(encode),
+                "envelope_decode_per_s": Int(decode),
+            ]))
     }
 }

@@ -8,7 +8,8 @@ import Logging
 struct BenchKafkaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka",
-        abstract: "Producer msgs/s (until every delivery report) vs kcat -P, and consumer msgs/s with a sync commit per batch."
+        abstract:
+            "Producer msgs/s (until every delivery report) vs kcat -P, and consumer msgs/s with a sync commit per batch."
     )
 
     @Option(help: "Messages per measurement.")
@@ -23,7 +24,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     var partitions: Int = 16
 
     func validate() throws {
-        guard messages > 0, size > 0, partitions > 0 else { throw ValidationError("--messages, --size and --partitions must be positive") }
+        guard messages > 0, size > 0, partitions > 0 else {
+            throw ValidationError("--messages, --size and --partitions must be positive")
+        }
     }
 
     func run() async throws {
@@ -35,7 +38,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         let enqueueTopic = "bench-swift-enqueue"
         let kcatTopic = "bench-kcat"
         for topic in [swiftTopic, enqueueTopic, kcatTopic] { try cluster.createTopic(topic, partitions: partitions) }
-        print("embedded broker at \(cluster.bootstrapServers); \(messages) messages, \(size)-byte values, keys + 2 headers, \(partitions) partitions")
+        print(
+            "embedded broker at \(cluster.bootstrapServers); \(messages) messages, \(size)-byte values, keys + 2 headers, \(partitions) partitions"
+        )
 
         var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
         configuration.queueBufferingMaxMessages = 1_000_000
@@ -44,7 +49,10 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         _ = try await producer.send(KafkaProducerMessage(topic: enqueueTopic, key: "warm", value: "up"))
 
         let value = [UInt8](repeating: UInt8(ascii: "x"), count: size)
-        let headers = [KafkaHeader(key: "ce-type", string: "bench.v1"), KafkaHeader(key: "ce-id", value: [1, 2, 3, 4, 5, 6, 7, 8])]
+        let headers = [
+            KafkaHeader(key: "ce-type", string: "bench.v1"),
+            KafkaHeader(key: "ce-id", value: [1, 2, 3, 4, 5, 6, 7, 8]),
+        ]
         func message(_ topic: String, _ i: Int) -> KafkaProducerMessage {
             KafkaProducerMessage(topic: topic, key: Array("key-\(i % 1000)".utf8), value: value, headers: headers)
         }
@@ -61,7 +69,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
                 for start in stride(from: 0, to: batchMessages.count, by: chunk) {
                     if started >= 4, let done = await group.next() { failed += done }
                     let slice = Array(batchMessages[start..<min(start + chunk, batchMessages.count)])
-                    group.addTask { await producer.sendBatch(slice).filter { if case .failure = $0 { true } else { false } }.count }
+                    group.addTask {
+                        await producer.sendBatch(slice).filter { if case .failure = $0 { true } else { false } }.count
+                    }
                     started += 1
                 }
                 for await done in group { failed += done }
@@ -69,7 +79,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
             }
         }
         let batchRate = Double(messages) / batchTime.seconds
-        print(String(format: "producer sendBatch: %.0f msgs/s (%.2f s, %d failed)", batchRate, batchTime.seconds, failures))
+        print(
+            String(
+                format: "producer sendBatch: %.0f msgs/s (%.2f s, %d failed)", batchRate, batchTime.seconds, failures))
 
         // (1b) enqueue + flush.
         let enqueueMessages = (0..<messages).map { message(enqueueTopic, $0) }
@@ -98,7 +110,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         }
 
         // (3) consumer in a group, batches of <= 1,000, sync commit per batch.
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "bench-\(UUID().uuidString.prefix(8))")
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            bootstrapServers: cluster.bootstrapServers, groupID: "bench-\(UUID().uuidString.prefix(8))")
         consumerConfiguration.sessionTimeout = .seconds(6)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         try consumer.subscribe(topics: [swiftTopic])
@@ -119,11 +132,17 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         let consumeTime = firstAt.map { clock.now - $0 } ?? .zero
         await consumer.close()
         let consumerRate = consumeTime > .zero ? Double(consumed) / consumeTime.seconds : 0
-        print(String(format: "consumer (group, <=1000 per poll, sync commit per batch): %.0f msgs/s (%d messages in %.2f s after the first arrived)", consumerRate, consumed, consumeTime.seconds))
+        print(
+            String(
+                format:
+                    "consumer (group, <=1000 per poll, sync commit per batch): %.0f msgs/s (%d messages in %.2f s after the first arrived)",
+                consumerRate, consumed, consumeTime.seconds))
 
         let ratio = kcatRate.map { producerRate / $0 }
         func json(_ value: Double?) -> String { value.map { String(format: "%.0f", $0) } ?? "null" }
-        print("{\"benchmark\":\"kafka\",\"messages\":\(messages),\"value_bytes\":\(size),\"producer_msgs_per_s\":\(json(producerRate)),\"producer_send_batch_msgs_per_s\":\(json(batchRate)),\"producer_enqueue_flush_msgs_per_s\":\(json(enqueueRate)),\"kcat_msgs_per_s\":\(json(kcatRate)),\"ratio\":\(ratio.map { String(format: "%.2f", $0) } ?? "null"),\"consumer_msgs_per_s\":\(json(consumerRate))}")
+        print(
+            "{\"benchmark\":\"kafka\",\"messages\":\(messages),\"value_bytes\":\(size),\"producer_msgs_per_s\":\(json(producerRate)),\"producer_send_batch_msgs_per_s\":\(json(batchRate)),\"producer_enqueue_flush_msgs_per_s\":\(json(enqueueRate)),\"kcat_msgs_per_s\":\(json(kcatRate)),\"ratio\":\(ratio.map { String(format: "%.2f", $0) } ?? "null"),\"consumer_msgs_per_s\":\(json(consumerRate))}"
+        )
     }
 
     /// Produces the same count with `kcat -P` from a generated file; nil when kcat is missing.
@@ -146,7 +165,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         process.arguments = [
             "-P", "-b", bootstrap, "-t", topic, "-K:", "-l", "-q",
             "-H", "ce-type=bench.v1", "-H", "ce-id=12345678",
-            "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", "-X", "queue.buffering.max.messages=1000000",
+            "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", "-X",
+            "queue.buffering.max.messages=1000000",
             file.path,
         ]
         let started = ContinuousClock.now

@@ -76,12 +76,14 @@ struct BenchPostgresCommand: AsyncParsableCommand {
                 try await connection.withTransaction { tx in
                     for row in chunk {
                         try await tx.execute(
-                            "INSERT INTO bench_rows (id, name, payload) VALUES (\(row.id), \(row.name), \(row.payload))")
+                            "INSERT INTO bench_rows (id, name, payload) VALUES (\(row.id), \(row.name), \(row.payload))"
+                        )
                     }
                 }
             }
         }
-        let unnest = try await phase("INSERT … SELECT FROM unnest(arrays), \(batch) rows per statement", connection) { rows in
+        let unnest = try await phase("INSERT … SELECT FROM unnest(arrays), \(batch) rows per statement", connection) {
+            rows in
             for chunk in rows.chunked(batch) {
                 try await connection.execute(
                     """
@@ -116,7 +118,9 @@ struct BenchPostgresCommand: AsyncParsableCommand {
         let data = (0..<rows).map { index in
             Row(
                 id: UUID(), name: "row-\(index)",
-                payload: PostgresJSON(#"{"n": \#(index), "kind": "bench", "note": "quote \" and \\ backslash", "pad": "\#(String(repeating: "x", count: 64))"}"#))
+                payload: PostgresJSON(
+                    #"{"n": \#(index), "kind": "bench", "note": "quote \" and \\ backslash", "pad": "\#(String(repeating: "x", count: 64))"}"#
+                ))
         }
         let start = ContinuousClock.now
         try await write(data)
@@ -132,7 +136,8 @@ struct BenchPostgresCommand: AsyncParsableCommand {
 
     /// `INSERT … VALUES ($1, $2, $3), ($4, $5, $6), …` — every value still a bound parameter.
     static func multiRowInsert(_ rows: ArraySlice<Row>) -> PostgresQuery {
-        var sql = PostgresQuery.StringInterpolation(literalCapacity: 40 + rows.count * 24, interpolationCount: rows.count * 3)
+        var sql = PostgresQuery.StringInterpolation(
+            literalCapacity: 40 + rows.count * 24, interpolationCount: rows.count * 3)
         sql.appendLiteral("INSERT INTO bench_rows (id, name, payload) VALUES ")
         for (index, row) in rows.enumerated() {
             sql.appendLiteral(index == 0 ? "(" : ", (")

@@ -87,7 +87,9 @@ struct BenchRelayCommand: AsyncParsableCommand {
         try? await scratch.drop()
         let p50 = latencies.percentile(0.50)
         let p99 = latencies.percentile(0.99)
-        print("latency at \(rate) events/s for \(seconds) s (\(latencies.count) events): p50 \(p50.ms) ms, p99 \(p99.ms) ms, max \(latencies.percentile(1).ms) ms")
+        print(
+            "latency at \(rate) events/s for \(seconds) s (\(latencies.count) events): p50 \(p50.ms) ms, p99 \(p99.ms) ms, max \(latencies.percentile(1).ms) ms"
+        )
         let summary: [String: Any] = [
             "benchmark": "relay", "events": events, "events_per_s": Int(relayRate), "raw_events_per_s": Int(rawRate),
             "ratio": (relayRate / rawRate * 100).rounded() / 100, "offered_events_per_s": rate,
@@ -103,7 +105,8 @@ struct BenchRelayCommand: AsyncParsableCommand {
         let payload = Array("{\"n\": 1, \"pad\": \"\(String(repeating: "x", count: 120))\"}".utf8)
         let headers = [
             KafkaHeader(key: "ce_specversion", string: "1.0"), KafkaHeader(key: "ce_type", string: "bench.event.v1"),
-            KafkaHeader(key: "ce_source", string: "/bench"), KafkaHeader(key: "content-type", string: "application/json"),
+            KafkaHeader(key: "ce_source", string: "/bench"),
+            KafkaHeader(key: "content-type", string: "application/json"),
         ]
         let start = ContinuousClock.now
         var sent = 0

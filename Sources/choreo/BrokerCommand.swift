@@ -38,7 +38,9 @@ struct BrokerCommand: AsyncParsableCommand {
             let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
             guard let name = parts.first, !name.isEmpty else { throw ValidationError("invalid --topic \(spec)") }
             guard parts.count == 2 else { return (name, 1) }
-            guard let partitions = Int(parts[1]), partitions >= 1 else { throw ValidationError("invalid partition count in --topic \(spec)") }
+            guard let partitions = Int(parts[1]), partitions >= 1 else {
+                throw ValidationError("invalid partition count in --topic \(spec)")
+            }
             return (name, partitions)
         }
     }
@@ -69,7 +71,8 @@ struct BrokerCommand: AsyncParsableCommand {
         let project = root.projectRoot
         try? DevState(bootstrapServers: cluster.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: project)
         defer { DevState.remove(root: project, ifOwnedBy: getpid()) }
-        FileHandle.standardError.write(Data("embedded Kafka broker running with \(brokers) broker(s); Ctrl-C to stop\n".utf8))
+        FileHandle.standardError.write(
+            Data("embedded Kafka broker running with \(brokers) broker(s); Ctrl-C to stop\n".utf8))
         let signal = await Self.waitForTermination()
         FileHandle.standardError.write(Data("received \(signal), stopping the embedded broker\n".utf8))
         cluster.shutdown()
@@ -94,7 +97,8 @@ struct BrokerCommand: AsyncParsableCommand {
 }
 
 /// Resumes the waiting continuation for the first signal only, and keeps the sources alive.
-private final class SignalOnce: @unchecked Sendable {  // safe: all state is touched only on the serial signal queue or before the sources start
+// Safe: all state is touched only on the serial signal queue or before the sources start
+private final class SignalOnce: @unchecked Sendable {
     private var continuation: CheckedContinuation<String, Never>?
     private var sources: [DispatchSourceSignal] = []
     init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }

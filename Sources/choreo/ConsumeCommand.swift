@@ -51,19 +51,23 @@ struct ConsumeCommand: AsyncParsableCommand {
             let admin = try KafkaAdmin(configuration: client)
             let metadata = try await admin.metadata(timeout: .seconds(10))
             guard let described = metadata.topic(topic) else {
-                throw CLI.failure(1, "topic '\(topic)' does not exist on \(client.bootstrapServers.joined(separator: ","))")
+                throw CLI.failure(
+                    1, "topic '\(topic)' does not exist on \(client.bootstrapServers.joined(separator: ","))")
             }
             var start: [KafkaTopicPartitionOffset] = []
             for partition in described.partitions {
                 let marks = try await admin.watermarks(topic: topic, partition: partition.id, timeout: .seconds(10))
-                start.append(KafkaTopicPartitionOffset(topic: topic, partition: partition.id, offset: fromBeginning ? marks.low : marks.high))
+                start.append(
+                    KafkaTopicPartitionOffset(
+                        topic: topic, partition: partition.id, offset: fromBeginning ? marks.low : marks.high))
             }
             try consumer.assign(start)
         }
         var printed = 0
         var lastMessage = ContinuousClock.now
         while max.map({ printed < $0 }) ?? true {
-            let batch = try await consumer.poll(maxMessages: min(500, (max ?? 500) - printed), timeout: .milliseconds(200))
+            let batch = try await consumer.poll(
+                maxMessages: min(500, (max ?? 500) - printed), timeout: .milliseconds(200))
             if batch.isEmpty {
                 if let idle, ContinuousClock.now - lastMessage >= .milliseconds(Int64(idle * 1000)) { break }
                 continue
@@ -73,8 +77,13 @@ struct ConsumeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(batch.map { EventLine.render($0) + "\n" }.joined().utf8))
             printed += batch.count
             if group != nil {
-                try await consumer.commit(Dictionary(grouping: batch) { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
-                    .map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: ($0.value.map(\.offset).max() ?? 0) + 1) })
+                try await consumer.commit(
+                    Dictionary(grouping: batch) { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
+                        .map {
+                            KafkaTopicPartitionOffset(
+                                topic: $0.key.topic, partition: $0.key.partition,
+                                offset: ($0.value.map(\.offset).max() ?? 0) + 1)
+                        })
             }
         }
         await consumer.close()
@@ -94,7 +103,9 @@ enum EventLine {
         }
         var headers: [String: Any] = [:]
         for header in message.headers {
-            headers[header.key] = header.value.map { String(validating: $0, as: UTF8.self) ?? "base64:" + Data($0).base64EncodedString() } ?? NSNull()
+            headers[header.key] =
+                header.value.map { String(validating: $0, as: UTF8.self) ?? "base64:" + Data($0).base64EncodedString() }
+                ?? NSNull()
         }
         object["headers"] = headers
         do {
@@ -114,7 +125,9 @@ enum EventLine {
         } else {
             object["data"] = NSNull()
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }

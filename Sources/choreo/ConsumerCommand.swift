@@ -52,7 +52,9 @@ struct ConsumerStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrapOnce()
-        let specs = try ConsumerGroupSpec.loadAll(root.projectRoot.consumers).filter { group == nil || $0.group == group }
+        let specs = try ConsumerGroupSpec.loadAll(root.projectRoot.consumers).filter {
+            group == nil || $0.group == group
+        }
         if let group, specs.isEmpty {
             throw ValidationError("no consumer group '\(group)' in \(root.projectRoot.consumers.path)")
         }
@@ -69,20 +71,24 @@ struct ConsumerStatusCommand: AsyncParsableCommand {
                     continue
                 }
                 let partitions = described.partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
-                let committed = try await admin.committedOffsets(group: spec.group, partitions: partitions, timeout: .seconds(10))
+                let committed = try await admin.committedOffsets(
+                    group: spec.group, partitions: partitions, timeout: .seconds(10))
                 for partition in partitions {
-                    let marks = try await admin.watermarks(topic: topic, partition: partition.partition, timeout: .seconds(10))
+                    let marks = try await admin.watermarks(
+                        topic: topic, partition: partition.partition, timeout: .seconds(10))
                     let offset = committed.first { $0.partition == partition.partition }?.offset ?? -1
                     let lag = offset >= 0 ? marks.high - offset : marks.high - marks.low
                     if retryTopics.contains(topic) { retryBacklog += lag }
-                    print("  " + topic.padding(36) + "\(partition.partition)".padding(6)
-                        + (offset >= 0 ? "\(offset)" : "-").padding(12) + "\(marks.high)".padding(12) + "\(lag)")
+                    print(
+                        "  " + topic.padding(36) + "\(partition.partition)".padding(6)
+                            + (offset >= 0 ? "\(offset)" : "-").padding(12) + "\(marks.high)".padding(12) + "\(lag)")
                 }
             }
             var deadLetters: Int64 = 0
             if let dlq = metadata.topics.first(where: { $0.name == spec.resolvedDeadLetterTopic }) {
                 for partition in dlq.partitions {
-                    let marks = try await admin.watermarks(topic: dlq.name, partition: partition.id, timeout: .seconds(10))
+                    let marks = try await admin.watermarks(
+                        topic: dlq.name, partition: partition.id, timeout: .seconds(10))
                     deadLetters += marks.high - marks.low
                 }
             }
@@ -117,7 +123,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         let logger = Logger(label: "choreo.consumer.\(group)")
         let file = root.projectRoot.consumers.appending(path: "\(group).yaml")
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ValidationError("no consumer group '\(group)': \(file.path) does not exist (see `choreo consumer list`)")
+            throw ValidationError(
+                "no consumer group '\(group)': \(file.path) does not exist (see `choreo consumer list`)")
         }
         let spec = try ConsumerGroupSpec.load(file)
         let count = instances ?? spec.instances ?? 1
@@ -128,7 +135,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
             database: try database.configuration(service: spec.service),
             kafka: try kafka.configuration(root: root.projectRoot), logger: logger)
         let runtimes = try (0..<count).map { index in
-            try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
+            try ConsumerRuntime(
+                configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
         }
         logger.info("running consumer group", metadata: ["group": "\(group)", "instances": "\(count)"])
         let serviceGroup = ServiceGroup(

@@ -16,7 +16,8 @@ struct ContractsCommand: ParsableCommand {
 struct ContractsCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check every contract, its examples, the lock file, version rules and that topics/ and consumers/ name only known types.",
+        abstract:
+            "Check every contract, its examples, the lock file, version rules and that topics/ and consumers/ name only known types.",
         discussion: "Prints one line per problem as `file#pointer: [rule] message` and exits 1 when there is any.")
 
     @OptionGroup var root: RootOptions
@@ -44,13 +45,17 @@ struct ContractsCheckCommand: ParsableCommand {
             problems += ContractRules.check(registry).map { prefixed($0) }
             var topics: [(file: String, name: String, eventTypes: [String])] = []
             do {
-                topics = try TopicCatalog.load(directory: project.topics).topics.map { ("topics/\($0.name).yaml", $0.name, $0.eventTypes) }
+                topics = try TopicCatalog.load(directory: project.topics).topics.map {
+                    ("topics/\($0.name).yaml", $0.name, $0.eventTypes)
+                }
             } catch {
                 problems.append(ContractProblem(file: "topics/", rule: "topics", message: "\(error)"))
             }
             var consumers: [(file: String, topics: [String], handles: [String])] = []
             do {
-                consumers = try ConsumerGroupSpec.loadAll(project.consumers).map { ("consumers/\($0.file)", $0.topics, $0.handles) }
+                consumers = try ConsumerGroupSpec.loadAll(project.consumers).map {
+                    ("consumers/\($0.file)", $0.topics, $0.handles)
+                }
             } catch {
                 problems.append(ContractProblem(file: "consumers/", rule: "consumers", message: "\(error)"))
             }
@@ -75,7 +80,8 @@ struct ContractsLockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lock",
         abstract: "Record newly published contract versions in contracts/contracts.lock.json.",
-        discussion: "Refuses (exit 1) when a version that is already locked has changed: published versions are immutable.")
+        discussion:
+            "Refuses (exit 1) when a version that is already locked has changed: published versions are immutable.")
 
     @OptionGroup var root: RootOptions
 
@@ -101,7 +107,9 @@ struct ContractsValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Validate a payload against a contract or a schema file.",
-        discussion: "Exit 0 when valid, 1 with the errors (pointer, keyword, message) when not, 2 when the schema is unusable or unknown.")
+        discussion:
+            "Exit 0 when valid, 1 with the errors (pointer, keyword, message) when not, 2 when the schema is unusable or unknown."
+    )
 
     @OptionGroup var root: RootOptions
 
@@ -142,7 +150,10 @@ struct ContractsValidateCommand: ParsableCommand {
                 throw CLI.failure(2, "no contract for '\(type)' in contracts/")
             }
             guard let contract = registry.contract(for: eventType) else {
-                throw CLI.failure(2, "no contract for \(eventType) in contracts/ (versions: \(registry.versions(of: eventType.name).map { "v\($0)" }.joined(separator: ", ")))")
+                throw CLI.failure(
+                    2,
+                    "no contract for \(eventType) in contracts/ (versions: \(registry.versions(of: eventType.name).map { "v\($0)" }.joined(separator: ", ")))"
+                )
             }
             validator = contract.schema
             label = eventType.description
@@ -155,7 +166,9 @@ struct ContractsValidateCommand: ParsableCommand {
         }
         let errors = validator.validate(document)
         guard errors.isEmpty else {
-            for error in errors { print("\(error.instancePath.isEmpty ? "/" : error.instancePath): \(error.keyword): \(error.message)") }
+            for error in errors {
+                print("\(error.instancePath.isEmpty ? "/" : error.instancePath): \(error.keyword): \(error.message)")
+            }
             throw CLI.failure(1, "invalid against \(label): \(errors.count) error\(errors.count == 1 ? "" : "s")")
         }
         print("valid against \(label)")

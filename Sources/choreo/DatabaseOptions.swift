@@ -5,7 +5,9 @@ import Postgres
 /// A service database: `--database-url`, then `CHOREO_<SERVICE>_DATABASE_URL`, then
 /// `CHOREO_DATABASE_URL`, then the local default of `scripts/setup.sh`.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "PostgreSQL URL of the database (env CHOREO_<SERVICE>_DATABASE_URL, then CHOREO_DATABASE_URL).")
+    @Option(
+        name: .long,
+        help: "PostgreSQL URL of the database (env CHOREO_<SERVICE>_DATABASE_URL, then CHOREO_DATABASE_URL).")
     var databaseURL: String?
 
     static let localDefault = "postgresql://choreo:choreo@127.0.0.1:5432/choreo"

@@ -21,7 +21,8 @@ struct DevCommand: AsyncParsableCommand {
 struct DevUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Start the embedded broker with every declared topic, the outbox relay and the runnable consumer groups.",
+        abstract:
+            "Start the embedded broker with every declared topic, the outbox relay and the runnable consumer groups.",
         discussion: """
             Prints the bootstrap servers as the first line and records them in
             .choreo/dev-state.json under the project root, so `choreo publish`, `choreo consume`
@@ -61,7 +62,8 @@ struct DevUpCommand: AsyncParsableCommand {
         await connection.close()
         services.append(
             try OutboxRelay(
-                database: postgres, configuration: OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: kafka)),
+                database: postgres,
+                configuration: OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: kafka)),
                 logger: Logger(label: "choreo.dev.relay")))
         var running: [String] = []
         for spec in try ConsumerGroupSpec.loadAll(project.consumers) {
@@ -69,7 +71,8 @@ struct DevUpCommand: AsyncParsableCommand {
             let configuration = try await ServiceHandlers.prepareGroup(
                 spec, registry: registry, catalog: catalog, database: try database.configuration(service: spec.service),
                 kafka: kafka, logger: logger)
-            services.append(try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.dev.\(spec.group)")))
+            services.append(
+                try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.dev.\(spec.group)")))
             running.append(spec.group)
         }
         logger.info(

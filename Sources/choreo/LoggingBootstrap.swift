@@ -12,7 +12,8 @@ extension LoggingSystem {
             return !done
         }
         guard first else { return }
-        let level = ProcessInfo.processInfo.environment["CHOREO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let level =
+            ProcessInfo.processInfo.environment["CHOREO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -14,11 +14,14 @@ struct ProjectRoot: Sendable {
 
 /// `--root` (env `CHOREO_ROOT`, default the current directory).
 struct RootOptions: ParsableArguments {
-    @Option(name: .long, help: "Project root with topics/, contracts/ and consumers/ (env CHOREO_ROOT; default: current directory).")
+    @Option(
+        name: .long,
+        help: "Project root with topics/, contracts/ and consumers/ (env CHOREO_ROOT; default: current directory).")
     var root: String?
 
     var projectRoot: ProjectRoot {
-        let path = root ?? ProcessInfo.processInfo.environment["CHOREO_ROOT"] ?? FileManager.default.currentDirectoryPath
+        let path =
+            root ?? ProcessInfo.processInfo.environment["CHOREO_ROOT"] ?? FileManager.default.currentDirectoryPath
         return ProjectRoot(url: URL(filePath: path, directoryHint: .isDirectory))
     }
 }

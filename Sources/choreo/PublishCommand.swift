@@ -81,16 +81,20 @@ struct PublishCommand: AsyncParsableCommand {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
                 throw ValidationError("--header expects k=v, got '\(pair.prefix(60))'")
             }
-            kafkaHeaders.append(KafkaHeader(key: String(pair[..<equals]), string: String(pair[pair.index(after: equals)...])))
+            kafkaHeaders.append(
+                KafkaHeader(key: String(pair[..<equals]), string: String(pair[pair.index(after: equals)...])))
         }
         var configuration = KafkaProducerConfiguration(client: try kafka.configuration(root: project))
         configuration.messageTimeout = .seconds(15)
         let producer = try KafkaProducer(configuration: configuration)
         defer { Task { await producer.shutdown() } }
         let report = try await producer.send(
-            KafkaProducerMessage(topic: destination, partition: nil, key: Array(key.utf8), value: bytes, headers: kafkaHeaders))
+            KafkaProducerMessage(
+                topic: destination, partition: nil, key: Array(key.utf8), value: bytes, headers: kafkaHeaders))
         await producer.shutdown()
-        print("published \(eventType) to \(report.topic) partition \(report.partition) offset \(report.offset) ce_id \(id.uuidString.lowercased())")
+        print(
+            "published \(eventType) to \(report.topic) partition \(report.partition) offset \(report.offset) ce_id \(id.uuidString.lowercased())"
+        )
     }
 
     private func resolveType(registry: ContractRegistry) throws -> EventType {
@@ -106,4 +110,3 @@ struct PublishCommand: AsyncParsableCommand {
         return EventType(name: type, version: newest)
     }
 }
-

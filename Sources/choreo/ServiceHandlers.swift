@@ -19,7 +19,9 @@ enum ServiceHandlers {
     static func make(for spec: ConsumerGroupSpec) throws -> Service {
         let types = try spec.handles.map { text -> EventType in
             guard let type = EventType(parsing: text) else {
-                throw ConsumerError(code: .specification, message: "\(spec.file): handles: '\(text)' is not a type like order.placed.v1")
+                throw ConsumerError(
+                    code: .specification, message: "\(spec.file): handles: '\(text)' is not a type like order.placed.v1"
+                )
             }
             return type
         }
@@ -31,7 +33,9 @@ enum ServiceHandlers {
         default:
             throw ConsumerError(
                 code: .configuration,
-                message: "\(spec.file): service '\(spec.service)' has no handlers in this build of choreo (known: \(known.joined(separator: ", ")))")
+                message:
+                    "\(spec.file): service '\(spec.service)' has no handlers in this build of choreo (known: \(known.joined(separator: ", ")))"
+            )
         }
     }
 }

@@ -38,7 +38,8 @@ struct TopicsContext {
                     name: topic.name, partitions: topic.partitions.count,
                     replicationFactor: topic.partitions.first?.replicas.count ?? 1, configs: configs))
         }
-        return TopicsContext(catalog: catalog, admin: admin, plan: TopicPlan.make(declared: catalog.topics, existing: existing))
+        return TopicsContext(
+            catalog: catalog, admin: admin, plan: TopicPlan.make(declared: catalog.topics, existing: existing))
     }
 }
 
@@ -86,7 +87,11 @@ struct TopicsApplyCommand: AsyncParsableCommand {
             switch action {
             case .create(let spec):
                 try await context.admin.createTopics(
-                    [KafkaTopicSpecification(name: spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs)],
+                    [
+                        KafkaTopicSpecification(
+                            name: spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor,
+                            configs: spec.configs)
+                    ],
                     timeout: .seconds(30))
                 print("created \(spec.name)")
             case .addPartitions(let topic, _, let to):

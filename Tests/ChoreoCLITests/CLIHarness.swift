@@ -19,8 +19,10 @@ enum CLI {
         try await runProcess(try ChoreoBinary.url(), arguments, environment: extra, timeout: timeout)
     }
 
-    static func runProcess(_ executable: URL, _ arguments: [String], environment extra: [String: String] = [:],
-                           timeout: Duration = .seconds(60)) async throws -> CLIRun {
+    static func runProcess(
+        _ executable: URL, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: Duration = .seconds(60)
+    ) async throws -> CLIRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

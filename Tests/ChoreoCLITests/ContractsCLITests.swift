@@ -12,10 +12,12 @@ struct ContractsCLITests {
         let copy = FileManager.default.temporaryDirectory.appending(path: "choreo-contracts-check-\(UUID())")
         try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
         for folder in ["contracts", "topics", "consumers"] {
-            try FileManager.default.copyItem(at: CLI.repositoryRoot.appending(path: folder), to: copy.appending(path: folder))
+            try FileManager.default.copyItem(
+                at: CLI.repositoryRoot.appending(path: folder), to: copy.appending(path: folder))
         }
         let file = copy.appending(path: "contracts/order.placed/v1.schema.json")
-        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"maxItems\": 100", with: "\"maxItems\": 99")
+        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(
+            of: "\"maxItems\": 100", with: "\"maxItems\": 99")
         try edited.write(to: file, atomically: true, encoding: .utf8)
         try "group: g\nservice: event-log\ntopics: [orders.events]\nhandles: [no.such.v1]\n"
             .write(to: copy.appending(path: "consumers/g.yaml"), atomically: true, encoding: .utf8)
@@ -32,7 +34,9 @@ struct ContractsCLITests {
             #"{"orderId":"5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b10","customerId":"0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0","amount":1.5,"reason":"insufficient-credit","failedAt":"2026-11-23T10:00:00Z"}"#,
         ])
         #expect(valid.status == 0, "\(valid.stdout)\(valid.stderr)")
-        let invalid = try await CLI.run(["contracts", "validate", "payment.failed", "--version", "1", "--data", #"{"reason":"bored"}"#])
+        let invalid = try await CLI.run([
+            "contracts", "validate", "payment.failed", "--version", "1", "--data", #"{"reason":"bored"}"#,
+        ])
         #expect(invalid.status == 1)
         #expect(invalid.stdout.contains("/reason: enum"))
         #expect(invalid.stdout.contains("/: required: missing required property 'orderId'"))

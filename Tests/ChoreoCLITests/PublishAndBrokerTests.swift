@@ -30,7 +30,8 @@ struct PublishAndBrokerTests {
             ])
             #expect(valid.status == 0, "stderr: \(valid.stderr)")
             #expect(valid.stdout.contains("to orders.events partition"))
-            let id = try #require(valid.stdout.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+            let id = try #require(
+                valid.stdout.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
             let reader = TopicReader(bootstrapServers: broker.bootstrapServers, topic: "orders.events", partitions: 6)
             let messages = try await reader.read(count: 1, timeout: .seconds(10))
             #expect(messages.count == 1, "the invalid event was not published, the valid one was")
@@ -38,8 +39,10 @@ struct PublishAndBrokerTests {
             // An independent CloudEvents implementation (the Python SDK's Kafka binding) reads it.
             let python = try await CLI.runProcess(
                 URL(filePath: "/usr/bin/env"),
-                ["python3", CLI.repositoryRoot.appending(path: "scripts/read-cloudevents.py").path,
-                 broker.bootstrapServers, "orders.events", "1"])
+                [
+                    "python3", CLI.repositoryRoot.appending(path: "scripts/read-cloudevents.py").path,
+                    broker.bootstrapServers, "orders.events", "1",
+                ])
             try #require(python.status == 0, "python reader failed: \(python.stderr)")
             let line = try #require(python.stdout.split(separator: "\n").first)
             let decoded = try JSONValue(parsing: String(line))
@@ -50,7 +53,8 @@ struct PublishAndBrokerTests {
             #expect(decoded["data"]?["total"] == .number(.double(39.98)))
             // choreo consume prints it as a JSON line.
             let consumed = try await CLI.run([
-                "consume", "orders.events", "--from-beginning", "--max", "1", "--bootstrap-servers", broker.bootstrapServers,
+                "consume", "orders.events", "--from-beginning", "--max", "1", "--bootstrap-servers",
+                broker.bootstrapServers,
             ])
             #expect(consumed.status == 0)
             let printed = try JSONValue(parsing: consumed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -61,24 +65,30 @@ struct PublishAndBrokerTests {
 
     @Test("publish to an unknown type or without a topic fails with a message saying what to fix")
     func publishBadInput() async throws {
-        let unknown = try await CLI.run(["publish", "no.such", "--key", "k", "--data", "{}", "--bootstrap-servers", "127.0.0.1:1"])
+        let unknown = try await CLI.run([
+            "publish", "no.such", "--key", "k", "--data", "{}", "--bootstrap-servers", "127.0.0.1:1",
+        ])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no contract for 'no.such'"))
         let notJSON = try await CLI.run([
-            "publish", "order.placed", "--version", "1", "--key", "k", "--data", "{nope", "--bootstrap-servers", "127.0.0.1:1",
+            "publish", "order.placed", "--version", "1", "--key", "k", "--data", "{nope", "--bootstrap-servers",
+            "127.0.0.1:1",
         ])
         #expect(notJSON.status == 1)
         #expect(notJSON.stderr.contains("not JSON"))
     }
 
-    @Test("choreo broker --topics topics/ serves every declared topic with its partition count and prints its bootstrap first")
+    @Test(
+        "choreo broker --topics topics/ serves every declared topic with its partition count and prints its bootstrap first"
+    )
     func brokerServesDeclaredTopics() async throws {
         let process = Process()
         process.executableURL = try ChoreoBinary.url()
         let stateRoot = FileManager.default.temporaryDirectory.appending(path: "choreo-broker-\(UUID())")
         try FileManager.default.createDirectory(at: stateRoot, withIntermediateDirectories: true)
         process.arguments = [
-            "broker", "--brokers", "3", "--topics", CLI.repositoryRoot.appending(path: "topics").path, "--root", stateRoot.path,
+            "broker", "--brokers", "3", "--topics", CLI.repositoryRoot.appending(path: "topics").path, "--root",
+            stateRoot.path,
         ]
         let out = Pipe()
         process.standardOutput = out
@@ -115,7 +125,9 @@ struct PublishAndBrokerTests {
         let version = try await CLI.run(["version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("choreo "))
-        let relay = try await CLI.run(["relay", "--batch-size", "0", "--database-url", "postgresql://nobody@127.0.0.1:1/x"])
+        let relay = try await CLI.run([
+            "relay", "--batch-size", "0", "--database-url", "postgresql://nobody@127.0.0.1:1/x",
+        ])
         #expect(relay.status != 0)
         let badURL = try await CLI.run(["relay", "--database-url", "mysql://x"])
         #expect(badURL.status != 0)

@@ -22,21 +22,21 @@ struct ConsumerProcessTests {
         let topics = root.appending(path: "topics")
         try FileManager.default.createDirectory(at: topics, withIntermediateDirectories: true)
         try """
-            name: \(ConsumerTestHarness.topic)
-            kind: events
-            partitions: \(ConsumerTestHarness.partitions)
-            eventTypes: [test.event.v1]
-            """.write(to: topics.appending(path: "events.yaml"), atomically: true, encoding: .utf8)
+        name: \(ConsumerTestHarness.topic)
+        kind: events
+        partitions: \(ConsumerTestHarness.partitions)
+        eventTypes: [test.event.v1]
+        """.write(to: topics.appending(path: "events.yaml"), atomically: true, encoding: .utf8)
         let consumers = root.appending(path: "consumers")
         try FileManager.default.createDirectory(at: consumers, withIntermediateDirectories: true)
         try """
-            group: \(ConsumerTestHarness.group)
-            service: event-log
-            topics: [\(ConsumerTestHarness.topic)]
-            handles: [test.event.v1]
-            batchSize: 100
-            retry: { delays: [300ms, 600ms] }
-            """.write(to: consumers.appending(path: "\(ConsumerTestHarness.group).yaml"), atomically: true, encoding: .utf8)
+        group: \(ConsumerTestHarness.group)
+        service: event-log
+        topics: [\(ConsumerTestHarness.topic)]
+        handles: [test.event.v1]
+        batchSize: 100
+        retry: { delays: [300ms, 600ms] }
+        """.write(to: consumers.appending(path: "\(ConsumerTestHarness.group).yaml"), atomically: true, encoding: .utf8)
         return root
     }
 
@@ -48,7 +48,8 @@ struct ConsumerProcessTests {
             let root = try Self.projectRoot()
             let arguments = [
                 "consumer", "run", ConsumerTestHarness.group, "--root", root.path,
-                "--bootstrap-servers", harness.broker.bootstrapServers, "--database-url", databaseURL(of: harness.database),
+                "--bootstrap-servers", harness.broker.bootstrapServers, "--database-url",
+                databaseURL(of: harness.database),
             ]
             let connection = try await PostgresConnection.connect(configuration: harness.database)
             defer { Task { await connection.close() } }
@@ -69,7 +70,8 @@ struct ConsumerProcessTests {
             second.kill(signal: SIGTERM)
             #expect(await second.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM stops the group cleanly")
             let processed = try await connection.query(
-                "SELECT count(*)::bigint, count(DISTINCT event_id)::bigint FROM processed_events WHERE consumer_group = \(ConsumerTestHarness.group)")
+                "SELECT count(*)::bigint, count(DISTINCT event_id)::bigint FROM processed_events WHERE consumer_group = \(ConsumerTestHarness.group)"
+            )
             let row = try #require(processed.first)
             #expect(try row.decode(Int64.self, column: 0) == Int64(total))
             #expect(try row.decode(Int64.self, column: 1) == Int64(total))

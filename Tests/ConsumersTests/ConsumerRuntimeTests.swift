@@ -114,9 +114,11 @@ struct ConsumerRuntimeTests {
                 let data = try event.decode(TestEvent.self)
                 // The poison's write breaks a NOT NULL constraint; the handler itself does not throw.
                 let eventID: UUID? = data.key == "poison" ? nil : event.envelope.id
-                try await context.write("INSERT INTO effects (event_id, key, seq) VALUES (\(eventID), \(data.key), \(data.seq))")
+                try await context.write(
+                    "INSERT INTO effects (event_id, key, seq) VALUES (\(eventID), \(data.key), \(data.seq))")
             }
-            let ids = try await harness.publish((0..<20).map { ("other\($0 % 5)", $0) } + [("poison", 1)] + (20..<40).map { ("other\($0 % 5)", $0) })
+            let ids = try await harness.publish(
+                (0..<20).map { ("other\($0 % 5)", $0) } + [("poison", 1)] + (20..<40).map { ("other\($0 % 5)", $0) })
             try await harness.withRuntime(harness.configuration(handler: writer)) { runtime in
                 let letters = try await harness.deadLetters.read(count: 1)
                 let letter = try #require(letters.first)
@@ -152,7 +154,8 @@ struct ConsumerRuntimeTests {
                 key: "invalid", value: Array(#"{"key":"invalid","seq":-4}"#.utf8), headers: invalid.kafkaHeaders())
             var notJSON = good
             notJSON.id = UUID()
-            try await harness.publishRaw(key: "not-json", value: Array("not json".utf8), headers: notJSON.kafkaHeaders())
+            try await harness.publishRaw(
+                key: "not-json", value: Array("not json".utf8), headers: notJSON.kafkaHeaders())
             try await harness.withRuntime(harness.configuration()) { runtime in
                 let letters = try await harness.deadLetters.read(count: 5)
                 var reasons: [String: String] = [:]
@@ -172,7 +175,8 @@ struct ConsumerRuntimeTests {
     @Test("database unreachable for seconds: no dead letters, processing resumes, nothing lost")
     func databaseOutage() async throws {
         try await ConsumerTestHarness.with { harness in
-            let admin = try await PostgresConnection.connect(configuration: try PostgresConfiguration(url: testDatabaseURL))
+            let admin = try await PostgresConnection.connect(
+                configuration: try PostgresConfiguration(url: testDatabaseURL))
             defer { Task { await admin.close() } }
             try await harness.publish((0..<50).map { ("k\($0 % 5)", $0) })
             try await harness.withRuntime(harness.configuration(batchSize: 20)) { runtime in
@@ -181,7 +185,8 @@ struct ConsumerRuntimeTests {
                 let name = try #require(harness.database.database)
                 try await admin.execute("ALTER DATABASE \(unsafeSQL: name) ALLOW_CONNECTIONS false")
                 try await admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()")
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()"
+                )
                 try await harness.publish((50..<150).map { ("k\($0 % 5)", $0) })
                 try await waitUntil { runtime.metrics.transientFailures >= 2 }
                 try await admin.execute("ALTER DATABASE \(unsafeSQL: name) ALLOW_CONNECTIONS true")
@@ -218,7 +223,9 @@ struct ConsumerRuntimeTests {
         }
     }
 
-    @Test("order-preserving mode: K's later events are applied only after its failing first event, in order; other keys flow")
+    @Test(
+        "order-preserving mode: K's later events are applied only after its failing first event, in order; other keys flow"
+    )
     func orderPreservingParking() async throws {
         try await ConsumerTestHarness.with { harness in
             let attempts = Mutex(0)
@@ -269,11 +276,15 @@ struct ProcessedEventsCleanupTests {
                 SELECT g, gen_random_uuid(), now() - (n || ' days')::interval
                 FROM unnest(ARRAY['a', 'b']) AS g, generate_series(1, 40) AS n
                 """)
-            let deleted = try await ProcessedEventsCleanup(group: "a", horizon: .seconds(30 * 86_400 + 43_200)).run(on: connection)
+            let deleted = try await ProcessedEventsCleanup(group: "a", horizon: .seconds(30 * 86_400 + 43_200)).run(
+                on: connection)
             #expect(deleted == 10)
             let rows = try await connection.query(
                 "SELECT consumer_group, count(*)::bigint FROM processed_events GROUP BY 1 ORDER BY 1")
-            #expect(try rows.map { "\(try $0.decode(String.self, column: 0))=\(try $0.decode(Int64.self, column: 1))" } == ["a=30", "b=40"])
+            #expect(
+                try rows.map { "\(try $0.decode(String.self, column: 0))=\(try $0.decode(Int64.self, column: 1))" } == [
+                    "a=30", "b=40",
+                ])
             await connection.close()
         }
     }

@@ -22,7 +22,8 @@ struct ConsumerTestHarness: Sendable {
     let registry: ContractRegistry
 
     static func with<T>(_ body: (ConsumerTestHarness) async throws -> T) async throws -> T {
-        let topics = [(topic, partitions)] + retry.delays.map { (RetryPolicy.retryTopic(group: group, delay: $0), 1) }
+        let topics =
+            [(topic, partitions)] + retry.delays.map { (RetryPolicy.retryTopic(group: group, delay: $0), 1) }
             + [(RetryPolicy.deadLetterTopic(group: group), 1)]
         return try await withEmbeddedKafka(brokers: 1, topics: topics) { broker in
             try await withScratchDatabase { database in
@@ -86,7 +87,8 @@ struct ConsumerTestHarness: Sendable {
     @discardableResult
     func publish(_ events: [(key: String, seq: Int)], id: UUID? = nil) async throws -> [UUID] {
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
+            configuration: KafkaProducerConfiguration(
+                client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
         var ids: [UUID] = []
         let messages = events.map { event -> KafkaProducerMessage in
             let envelope = EventEnvelope(
@@ -105,9 +107,11 @@ struct ConsumerTestHarness: Sendable {
     /// Publishes a raw message to the main topic.
     func publishRaw(key: String, value: [UInt8]?, headers: [KafkaHeader]) async throws {
         let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
+            configuration: KafkaProducerConfiguration(
+                client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
         _ = try await producer.send(
-            KafkaProducerMessage(topic: Self.topic, partition: nil, key: Array(key.utf8), value: value, headers: headers))
+            KafkaProducerMessage(
+                topic: Self.topic, partition: nil, key: Array(key.utf8), value: value, headers: headers))
         await producer.shutdown()
     }
 
@@ -123,6 +127,8 @@ struct ConsumerTestHarness: Sendable {
     }
 
     var deadLetters: TopicReader {
-        TopicReader(bootstrapServers: broker.bootstrapServers, topic: RetryPolicy.deadLetterTopic(group: Self.group), partitions: 1)
+        TopicReader(
+            bootstrapServers: broker.bootstrapServers, topic: RetryPolicy.deadLetterTopic(group: Self.group),
+            partitions: 1)
     }
 }

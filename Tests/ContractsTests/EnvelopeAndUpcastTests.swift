@@ -44,25 +44,36 @@ struct EnvelopeTests {
         #expect(decode(replacing("content-type", "text/plain"))?.code == .unsupportedContentType)
         #expect(decode(replacing("traceparent", "nope"))?.attribute == "traceparent")
         for bad in [
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
-            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
         ] {
             #expect(decode(replacing("traceparent", bad))?.attribute == "traceparent", "\(bad)")
         }
-        #expect(decode(replacing("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future")) == nil)
+        #expect(
+            decode(replacing("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future")) == nil)
         #expect(decode(replacing("ce_id", "5B0C6C0E-8D2A-4C1E-9F3B-2A7D1E4C9B10")) == nil, "upper-case UUIDs are UUIDs")
-        for bad in ["5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b1", "5b0c6c0e8d2a-4c1e-9f3b-2a7d1e4c9b10-", "5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b1z"] {
+        for bad in [
+            "5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b1", "5b0c6c0e8d2a-4c1e-9f3b-2a7d1e4c9b10-",
+            "5b0c6c0e-8d2a-4c1e-9f3b-2a7d1e4c9b1z",
+        ] {
             #expect(decode(replacing("ce_id", bad))?.attribute == "ce_id", "\(bad)")
         }
         #expect(decode(replacing("content-type", "application/cloudevents+json; charset=utf-8")) == nil)
-        #expect(decode { $0 + [KafkaHeader(key: "ce_big", value: Array(repeating: 65, count: 5_000))] }?.code == .malformedAttribute)
+        #expect(
+            decode { $0 + [KafkaHeader(key: "ce_big", value: Array(repeating: 65, count: 5_000))] }?.code
+                == .malformedAttribute)
     }
 
     @Test("event types parse only as <name>.v<N>")
     func eventTypes() {
-        #expect(EventType(parsing: "stock.reservation-failed.v1") == EventType(name: "stock.reservation-failed", version: 1))
+        #expect(
+            EventType(parsing: "stock.reservation-failed.v1") == EventType(name: "stock.reservation-failed", version: 1)
+        )
         for bad in [
-            "order.placed", "order.placed.v0", "order.placed.vx", ".v1", "Order.placed.v1", "order..placed.v1", "order.placed.v",
+            "order.placed", "order.placed.v0", "order.placed.vx", ".v1", "Order.placed.v1", "order..placed.v1",
+            "order.placed.v",
             "order.placed.v1x", "order.placed.v-1", "order.placed..v1", "order.v12345678901", "ordér.placed.v1",
         ] {
             #expect(EventType(parsing: bad) == nil, "\(bad)")
@@ -85,12 +96,15 @@ struct UpcastTests {
                 case .number(let total)? = object["total"]
             else { throw UpcastError(message: "not an order.placed.v1") }
             func minor(_ value: JSONNumber) -> JSONValue { .number(.int(Int64((value.doubleValue * 100).rounded()))) }
-            object["items"] = .array(items.map { item in
-                guard case .object(var line) = item, case .number(let price)? = line["unitPrice"] else { return item }
-                line["unitPrice"] = nil
-                line["unitPriceMinor"] = minor(price)
-                return .object(line)
-            })
+            object["items"] = .array(
+                items.map { item in
+                    guard case .object(var line) = item, case .number(let price)? = line["unitPrice"] else {
+                        return item
+                    }
+                    line["unitPrice"] = nil
+                    line["unitPriceMinor"] = minor(price)
+                    return .object(line)
+                })
             object["total"] = nil
             object["totalMinor"] = minor(total)
             object["currency"] = .string("EUR")
@@ -104,7 +118,8 @@ struct UpcastTests {
     func upcastV1ToV2() throws {
         let registry = try #require(Self.registry)
         let v1 = try #require(registry.contract(for: EventType(name: "order.placed", version: 1))?.examples.first)
-        let v2 = try Self.upcasters().upcast(v1, from: EventType(name: "order.placed", version: 1), to: 2, registry: registry)
+        let v2 = try Self.upcasters().upcast(
+            v1, from: EventType(name: "order.placed", version: 1), to: 2, registry: registry)
         #expect(registry.validate(v2, as: EventType(name: "order.placed", version: 2)).isEmpty)
         #expect(v2["totalMinor"] == .number(.int(3998)))
         #expect(v2["currency"]?.stringValue == "EUR")

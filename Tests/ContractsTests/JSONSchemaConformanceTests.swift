@@ -56,7 +56,8 @@ struct JSONSchemaConformanceTests {
     /// Whether the validator gets `testCase` right (compile failures count as wrong).
     static func passes(_ testCase: Case) -> Bool {
         guard let schema = try? JSONSchema(testCase.schema) else { return false }
-        return schema.isValid(testCase.data) == testCase.valid && schema.validate(testCase.data).isEmpty == testCase.valid
+        return schema.isValid(testCase.data) == testCase.valid
+            && schema.validate(testCase.data).isEmpty == testCase.valid
     }
 
     @Test("every case passes except the listed remote-reference cases, and every listed case still needs skipping")
@@ -67,7 +68,9 @@ struct JSONSchemaConformanceTests {
         var passed = 0
         var skippedCount = 0
         for testCase in cases {
-            let isSkipped = skips.contains { $0.file == testCase.file && $0.group == testCase.group && ($0.test == "*" || $0.test == testCase.test) }
+            let isSkipped = skips.contains {
+                $0.file == testCase.file && $0.group == testCase.group && ($0.test == "*" || $0.test == testCase.test)
+            }
             if isSkipped {
                 skippedCount += 1
                 continue
@@ -80,10 +83,13 @@ struct JSONSchemaConformanceTests {
         }
         // A listed group must still fail somewhere, or its listing is stale.
         for skip in skips {
-            let listed = cases.filter { $0.file == skip.file && $0.group == skip.group && (skip.test == "*" || $0.test == skip.test) }
+            let listed = cases.filter {
+                $0.file == skip.file && $0.group == skip.group && (skip.test == "*" || $0.test == skip.test)
+            }
             #expect(!listed.isEmpty, "skip entry matches no case: \(skip)")
             #expect(listed.contains { !Self.passes($0) }, "skip entry passes now; remove it: \(skip)")
         }
-        print("JSON Schema Test Suite: \(passed) passed, \(skippedCount) skipped (remote references), of \(cases.count)")
+        print(
+            "JSON Schema Test Suite: \(passed) passed, \(skippedCount) skipped (remote references), of \(cases.count)")
     }
 }

@@ -9,7 +9,8 @@ struct FaultInjectionTests {
     func brokerDownAndUp() async throws {
         let topic = uniqueTopicName("brokerdown")
         try await withEmbeddedKafka(brokers: 3, topics: [(topic, 6)]) { cluster in
-            let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
+            let producer = try KafkaProducer(
+                configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
             let total = 12_000
             let sending = Task {
                 var failures = 0
@@ -38,11 +39,18 @@ struct FaultInjectionTests {
     func injectedProduceErrors() async throws {
         let topic = uniqueTopicName("errors")
         try await withEmbeddedKafka(topics: [(topic, 2)]) { cluster in
-            let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
+            let producer = try KafkaProducer(
+                configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
             _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "warm", value: "up"))
-            try cluster.pushRequestErrors(apiKey: .produce, errors: [.notLeaderForPartition, .transport, .notLeaderForPartition, .transport, .notLeaderForPartition])
+            try cluster.pushRequestErrors(
+                apiKey: .produce,
+                errors: [
+                    .notLeaderForPartition, .transport, .notLeaderForPartition, .transport, .notLeaderForPartition,
+                ])
             var results: [Result<KafkaDeliveryReport, KafkaError>] = []
-            for start in stride(from: 0, to: 2000, by: 100) { results += await producer.sendBatch(numbered(topic, start..<start + 100)) }
+            for start in stride(from: 0, to: 2000, by: 100) {
+                results += await producer.sendBatch(numbered(topic, start..<start + 100))
+            }
             let failures = results.compactMap { if case .failure(let e) = $0 { e } else { nil } }
             #expect(failures.isEmpty, "\(failures.count) failed, first: \(String(describing: failures.first))")
             await producer.shutdown()
@@ -53,7 +61,8 @@ struct FaultInjectionTests {
         }
     }
 
-    @Test("request timeouts (broker slower than socket.timeout.ms): every message delivered, duplicates only as repeats")
+    @Test(
+        "request timeouts (broker slower than socket.timeout.ms): every message delivered, duplicates only as repeats")
     func requestTimeouts() async throws {
         let topic = uniqueTopicName("timeouts")
         try await withEmbeddedKafka(topics: [(topic, 1)]) { cluster in
@@ -81,19 +90,23 @@ struct FaultInjectionTests {
     func fatalError() async throws {
         let topic = uniqueTopicName("fatal")
         try await withEmbeddedKafka(topics: [(topic, 1)]) { cluster in
-            let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
+            let producer = try KafkaProducer(
+                configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
             _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "before"))
             #expect(producer.fatalError == nil)
             try producer._testFatalError(code: .outOfOrderSequenceNumber, reason: "injected by test")
             let fatal = try #require(producer.fatalError)
             #expect(fatal.code == .fatal && fatal.isFatal)
-            let error = await #expect(throws: KafkaError.self) { try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "after")) }
+            let error = await #expect(throws: KafkaError.self) {
+                try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "after"))
+            }
             #expect(error?.code == .fatal)
             await producer.shutdown()
         }
     }
 
-    @Test("messages failed by a fatal gap-less error are reported before shutdown, marked fatal", .timeLimit(.minutes(1)))
+    @Test(
+        "messages failed by a fatal gap-less error are reported before shutdown, marked fatal", .timeLimit(.minutes(1)))
     func fatalErrorAnswersMessagesInFlight() async throws {
         let topic = uniqueTopicName("fatal-inflight")
         try await withEmbeddedKafka(topics: [(topic, 1)]) { cluster in
@@ -106,7 +119,8 @@ struct FaultInjectionTests {
             // A lost produce response makes gap-less ordering impossible: librdkafka raises a
             // fatal error and (2.0.2) would keep the failed messages unreported.
             try cluster.pushRequestErrors(apiKey: .produce, errors: [.networkException])
-            let pending = await producer.enqueueBatch((0..<50).map { KafkaProducerMessage(topic: topic, key: "k", value: "m\($0)") })
+            let pending = await producer.enqueueBatch(
+                (0..<50).map { KafkaProducerMessage(topic: topic, key: "k", value: "m\($0)") })
             let results = await pending.wait()
             #expect(results.count == 50)
             let failures = results.compactMap { result -> KafkaError? in

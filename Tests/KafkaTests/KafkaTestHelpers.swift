@@ -3,7 +3,9 @@ import Foundation
 import Kafka
 
 /// Polls until `count` messages arrived or `deadline` passed.
-func consume(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = .seconds(60)) async throws -> [KafkaConsumerMessage] {
+func consume(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = .seconds(60)) async throws
+    -> [KafkaConsumerMessage]
+{
     let end = ContinuousClock.now.advanced(by: deadline)
     var all: [KafkaConsumerMessage] = []
     while all.count < count && ContinuousClock.now < end {
@@ -13,10 +15,16 @@ func consume(_ consumer: KafkaConsumer, count: Int, within deadline: Duration = 
 }
 
 /// Reads every message of a topic with a manually assigned consumer (no group rebalance).
-func readAll(_ cluster: EmbeddedKafkaCluster, topic: String, partitions: Int32, expected: Int) async throws -> [KafkaConsumerMessage] {
+func readAll(_ cluster: EmbeddedKafkaCluster, topic: String, partitions: Int32, expected: Int) async throws
+    -> [KafkaConsumerMessage]
+{
     let consumer = try KafkaConsumer(
-        configuration: embeddedConsumerConfiguration(cluster, group: uniqueGroupID("reader")), logger: testLogger("reader"))
-    try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning) })
+        configuration: embeddedConsumerConfiguration(cluster, group: uniqueGroupID("reader")),
+        logger: testLogger("reader"))
+    try consumer.assign(
+        (0..<partitions).map {
+            KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaTopicPartitionOffset.beginning)
+        })
     var messages = try await consume(consumer, count: expected)
     // Anything beyond `expected` (duplicates) must show up within a short extra wait.
     messages += try await consumer.poll(maxMessages: 100_000, timeout: .milliseconds(500))
@@ -47,7 +55,9 @@ func occurrences(_ messages: [KafkaConsumerMessage]) -> (counts: [Int: Int], ord
 
 func numbered(_ topic: String, _ range: Range<Int>) -> [KafkaProducerMessage] {
     range.map { i in
-        KafkaProducerMessage(topic: topic, key: Array("key-\(i % 37)".utf8), value: Array("value-\(i)".utf8), headers: [KafkaHeader(key: "i", string: String(i))])
+        KafkaProducerMessage(
+            topic: topic, key: Array("key-\(i % 37)".utf8), value: Array("value-\(i)".utf8),
+            headers: [KafkaHeader(key: "i", string: String(i))])
     }
 }
 

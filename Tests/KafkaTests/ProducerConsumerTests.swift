@@ -9,7 +9,8 @@ struct ProducerConsumerTests {
     func roundTrip() async throws {
         let topic = uniqueTopicName("roundtrip")
         try await withEmbeddedKafka(topics: [(topic, 4)]) { cluster in
-            let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
+            let producer = try KafkaProducer(
+                configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
             func expected(_ i: Int) -> KafkaProducerMessage {
                 let binary: [UInt8] = [0, 255, UInt8(i % 256), 10, 13, 0]
                 return KafkaProducerMessage(
@@ -29,7 +30,9 @@ struct ProducerConsumerTests {
             }
             await producer.shutdown()
 
-            let consumer = try KafkaConsumer(configuration: embeddedConsumerConfiguration(cluster, group: uniqueGroupID()), logger: testLogger("consumer"))
+            let consumer = try KafkaConsumer(
+                configuration: embeddedConsumerConfiguration(cluster, group: uniqueGroupID()),
+                logger: testLogger("consumer"))
             try consumer.subscribe(topics: [topic])
             let received = try await consume(consumer, count: 10_000)
             await consumer.close()
@@ -58,32 +61,41 @@ struct ProducerConsumerTests {
         let topic = uniqueTopicName("redeliver")
         let group = uniqueGroupID()
         try await withEmbeddedKafka(topics: [(topic, 1)]) { cluster in
-            let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
+            let producer = try KafkaProducer(
+                configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
             for result in await producer.sendBatch(numbered(topic, 0..<10)) { _ = try result.get() }
             await producer.shutdown()
 
-            let first = try KafkaConsumer(configuration: embeddedConsumerConfiguration(cluster, group: group), logger: testLogger("c1"))
+            let first = try KafkaConsumer(
+                configuration: embeddedConsumerConfiguration(cluster, group: group), logger: testLogger("c1"))
             try first.subscribe(topics: [topic])
             let batch = try await consume(first, count: 10)
             #expect(batch.map(\.offset) == Array(0..<10))
             try await first.commit([batch[4].nextOffset])  // work on 0...4 finished, 5...9 not
-            let committed = try await first.committed([KafkaTopicPartition(topic: topic, partition: 0)], timeout: .seconds(5))
+            let committed = try await first.committed(
+                [KafkaTopicPartition(topic: topic, partition: 0)], timeout: .seconds(5))
             #expect(committed.map(\.offset) == [5])
             await first.close()
             await first.close()  // idempotent
 
-            let second = try KafkaConsumer(configuration: embeddedConsumerConfiguration(cluster, group: group), logger: testLogger("c2"))
+            let second = try KafkaConsumer(
+                configuration: embeddedConsumerConfiguration(cluster, group: group), logger: testLogger("c2"))
             try second.subscribe(topics: [topic])
             let again = try await consume(second, count: 5)
             #expect(again.map(\.offset) == Array(5..<10))
             await second.close()
 
-            let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), logger: testLogger("admin"))
+            let admin = try KafkaAdmin(
+                configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers),
+                logger: testLogger("admin"))
             let marks = try await admin.watermarks(topic: topic, partition: 0, timeout: .seconds(5))
             #expect(marks.low == 0 && marks.high == 10)
-            let offsets = try await admin.committedOffsets(group: group, partitions: [KafkaTopicPartition(topic: topic, partition: 0)], timeout: .seconds(5))
+            let offsets = try await admin.committedOffsets(
+                group: group, partitions: [KafkaTopicPartition(topic: topic, partition: 0)], timeout: .seconds(5))
             #expect(offsets.map(\.offset) == [5])
-            let none = try await admin.committedOffsets(group: uniqueGroupID(), partitions: [KafkaTopicPartition(topic: topic, partition: 0)], timeout: .seconds(5))
+            let none = try await admin.committedOffsets(
+                group: uniqueGroupID(), partitions: [KafkaTopicPartition(topic: topic, partition: 0)],
+                timeout: .seconds(5))
             #expect(none.map(\.offset) == [KafkaTopicPartitionOffset.invalid])
         }
     }
@@ -93,11 +105,15 @@ struct ProducerConsumerTests {
         let topic = uniqueTopicName("pause")
         try await withEmbeddedKafka(topics: [(topic, 1)]) { cluster in
             let partition = KafkaTopicPartition(topic: topic, partition: 0)
-            let consumer = try KafkaConsumer(configuration: embeddedConsumerConfiguration(cluster, group: uniqueGroupID()), logger: testLogger("c"))
-            try consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)])
+            let consumer = try KafkaConsumer(
+                configuration: embeddedConsumerConfiguration(cluster, group: uniqueGroupID()), logger: testLogger("c"))
+            try consumer.assign([
+                KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaTopicPartitionOffset.beginning)
+            ])
             #expect(try consumer.assignment == [partition])
             try consumer.pause([partition])
-            let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
+            let producer = try KafkaProducer(
+                configuration: embeddedProducerConfiguration(cluster), logger: testLogger("producer"))
             for result in await producer.sendBatch(numbered(topic, 0..<10)) { _ = try result.get() }
             #expect(try await consumer.poll(maxMessages: 100, timeout: .milliseconds(1500)).isEmpty)
             try consumer.resume([partition])
@@ -124,26 +140,33 @@ struct ProducerConsumerTests {
             let producer = try KafkaProducer(configuration: configuration, logger: testLogger("producer"))
             for message in numbered(topic, 0..<1000) { try producer.enqueue(message) }
             try await producer.flush(timeout: .seconds(10))
-            let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), logger: testLogger("admin"))
+            let admin = try KafkaAdmin(
+                configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers),
+                logger: testLogger("admin"))
             let high0 = try await admin.watermarks(topic: topic, partition: 0, timeout: .seconds(5)).high
             let high1 = try await admin.watermarks(topic: topic, partition: 1, timeout: .seconds(5)).high
             #expect(high0 + high1 == 1000)
 
-            let big = KafkaProducerMessage(topic: topic, value: [1], headers: [KafkaHeader(key: "h", value: Array(repeating: 7, count: 2000))])
+            let big = KafkaProducerMessage(
+                topic: topic, value: [1], headers: [KafkaHeader(key: "h", value: Array(repeating: 7, count: 2000))])
             let error = await #expect(throws: KafkaError.self) { try await producer.send(big) }
             #expect(error?.code == .messageTooLarge)
             #expect(throws: KafkaError.self) { try producer.enqueue(big) }
 
             // A fire-and-forget failure is reported by the next flush.
             var failed = false
-            do { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 42, value: [1])) } catch { failed = true }
+            do { try producer.enqueue(KafkaProducerMessage(topic: topic, partition: 42, value: [1])) } catch {
+                failed = true
+            }
             if !failed {
                 await #expect(throws: KafkaError.self) { try await producer.flush(timeout: .seconds(10)) }
             }
 
             await producer.shutdown()
             await producer.shutdown()
-            let closed = await #expect(throws: KafkaError.self) { try await producer.send(KafkaProducerMessage(topic: topic, value: [1])) }
+            let closed = await #expect(throws: KafkaError.self) {
+                try await producer.send(KafkaProducerMessage(topic: topic, value: [1]))
+            }
             #expect(closed?.code == .closed)
         }
     }

@@ -22,7 +22,10 @@ struct OutboxRelayTests {
             }
             let envelopes = try await connection.withTransaction { tx in
                 try await harness.writer.append(
-                    [harness.event(key: "a", seq: 1), harness.event(key: "a", seq: 2), harness.event(key: "b", seq: 1)],
+                    [
+                        harness.event(key: "a", seq: 1), harness.event(key: "a", seq: 2),
+                        harness.event(key: "b", seq: 1),
+                    ],
                     on: tx)
             }
             await connection.close()
@@ -62,8 +65,9 @@ struct OutboxRelayTests {
             await #expect(throws: OutboxError.self) {
                 try await connection.withTransaction { tx in try await harness.writer.append(bad, on: tx) }
             }
-            let unknown = OutboxEvent(type: EventType(name: "no.such", version: 1), key: "k", data: Array("{}".utf8),
-                                      topic: OutboxTestHarness.topic)
+            let unknown = OutboxEvent(
+                type: EventType(name: "no.such", version: 1), key: "k", data: Array("{}".utf8),
+                topic: OutboxTestHarness.topic)
             do {
                 try await connection.withTransaction { tx in try await harness.writer.append(unknown, on: tx) }
                 Issue.record("an unknown type was accepted")
@@ -96,7 +100,9 @@ struct OutboxRelayTests {
                 let connection = try await harness.connect()
                 let rows = try await connection.query("SELECT id, version FROM aggregates")
                 var expected: [String: Int] = [:]
-                for row in rows { expected[try row.decode(String.self, column: 0)] = Int(try row.decode(Int64.self, column: 1)) }
+                for row in rows {
+                    expected[try row.decode(String.self, column: 0)] = Int(try row.decode(Int64.self, column: 1))
+                }
                 await connection.close()
                 #expect(expected.values.reduce(0, +) == writers * perWriter)
                 let final = expected
@@ -174,8 +180,10 @@ struct OutboxRelayTests {
                     case 100:
                         try harness.broker.pushRequestErrors(
                             apiKey: .produce,
-                            errors: [.notLeaderForPartition, .notLeaderForPartition, .networkException,
-                                     .requestTimedOut, .notLeaderForPartition])
+                            errors: [
+                                .notLeaderForPartition, .notLeaderForPartition, .networkException,
+                                .requestTimedOut, .notLeaderForPartition,
+                            ])
                     case 300:
                         try await waitUntil { relay.metrics.published >= 250 }
                         relay._injectFatalProducerError()
@@ -230,7 +238,8 @@ struct OutboxRelayTests {
                 let connection = try await harness.connect()
                 try await harness.writeNext(key: "audit", on: connection)
                 try await waitUntil { relay.metrics.published == 1 }
-                let kept = try await connection.query("SELECT count(*)::bigint FROM outbox WHERE delivered_at IS NOT NULL")
+                let kept = try await connection.query(
+                    "SELECT count(*)::bigint FROM outbox WHERE delivered_at IS NOT NULL")
                 #expect(try #require(kept.first).decode(Int64.self, column: 0) == 1)
                 #expect(try await OutboxCleanup(keepDelivered: .seconds(3600)).run(on: connection) == 0)
                 try await connection.execute("UPDATE outbox SET delivered_at = delivered_at - interval '2 hours'")

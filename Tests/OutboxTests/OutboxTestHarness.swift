@@ -125,8 +125,10 @@ struct Arrival: Hashable, Sendable {
 enum ArrivalCheck {
     /// Asserts: every expected (key, seq) arrived; duplicates are only repeats of an earlier
     /// arrival with the same `ce_id`; per key, first arrivals are in sequence order.
-    static func assertComplete(_ messages: [KafkaConsumerMessage], expected: [String: Int],
-                               sourceLocation: SourceLocation = #_sourceLocation) {
+    static func assertComplete(
+        _ messages: [KafkaConsumerMessage], expected: [String: Int],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let arrivals = messages.compactMap(Arrival.init)
         #expect(arrivals.count == messages.count, "every message decodes", sourceLocation: sourceLocation)
         var firstSeen: [String: [Int]] = [:]
@@ -141,8 +143,9 @@ enum ArrivalCheck {
             firstSeen[arrival.key, default: []].append(arrival.seq)
         }
         for (key, count) in expected {
-            #expect(firstSeen[key] == Array(1...count), "key \(key): first arrivals in order, none missing",
-                    sourceLocation: sourceLocation)
+            #expect(
+                firstSeen[key] == Array(1...count), "key \(key): first arrivals in order, none missing",
+                sourceLocation: sourceLocation)
         }
         #expect(Set(firstSeen.keys) == Set(expected.keys), sourceLocation: sourceLocation)
     }

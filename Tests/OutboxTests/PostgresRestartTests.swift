@@ -8,12 +8,14 @@ import Testing
 /// the rest of the suite with `CHOREO_TEST_PG_RESTART=1`.
 @Suite(
     "Relay across a PostgreSQL restart",
-    .enabled(if: ProcessInfo.processInfo.environment["CHOREO_TEST_PG_RESTART"] == "1", "restarts the server; run alone"))
+    .enabled(if: ProcessInfo.processInfo.environment["CHOREO_TEST_PG_RESTART"] == "1", "restarts the server; run alone")
+)
 struct PostgresRestartTests {
     /// Runs `pg_ctlcluster <version> <cluster> restart` and waits for it with `waitpid`
     /// (Foundation's `Process.waitUntilExit` can miss the child's exit inside a test run).
     static func restartPostgres() throws {
-        let cluster = (ProcessInfo.processInfo.environment["CHOREO_TEST_PG_CLUSTER"] ?? "15 main").split(separator: " ").map(String.init)
+        let cluster = (ProcessInfo.processInfo.environment["CHOREO_TEST_PG_CLUSTER"] ?? "15 main").split(separator: " ")
+            .map(String.init)
         let arguments = ["pg_ctlcluster"] + cluster + ["restart"]
         var pid: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
@@ -48,10 +50,14 @@ struct PostgresRestartTests {
                 }
                 let rows = try await connection.query("SELECT id, version FROM aggregates")
                 var expected: [String: Int] = [:]
-                for row in rows { expected[try row.decode(String.self, column: 0)] = Int(try row.decode(Int64.self, column: 1)) }
+                for row in rows {
+                    expected[try row.decode(String.self, column: 0)] = Int(try row.decode(Int64.self, column: 1))
+                }
                 await connection.close()
                 let final = expected
-                let messages = try await harness.reader.read(timeout: .seconds(60)) { ArrivalCheck.isComplete($0, expected: final) }
+                let messages = try await harness.reader.read(timeout: .seconds(60)) {
+                    ArrivalCheck.isComplete($0, expected: final)
+                }
                 ArrivalCheck.assertComplete(messages, expected: final)
                 try await waitUntil(timeout: .seconds(30)) { try await harness.pendingCount() == 0 }
                 #expect(relay.metrics.isActive)

@@ -122,7 +122,8 @@ struct BindingTests {
             }
             // The server holds the bytes themselves: length and each byte.
             let rows = try await connection.query(
-                "SELECT length(\(all)::bytea), get_byte(\(all)::bytea, 0), get_byte(\(all)::bytea, 255), sha256(\(all)::bytea)")
+                "SELECT length(\(all)::bytea), get_byte(\(all)::bytea, 0), get_byte(\(all)::bytea, 255), sha256(\(all)::bytea)"
+            )
             let row = try #require(rows.first)
             #expect(try row.decode(Int.self, column: 0) == 256)
             #expect(try row.decode(Int.self, column: 1) == 0)
@@ -273,7 +274,8 @@ struct BindingTests {
                 """)
             #expect(inserted == 1)
             let rows = try await connection.query(
-                "SELECT t, n, d, b, at, data, doc -> 'k' ->> 0, tags[2] IS NULL, tags[3] FROM everything WHERE id = \(id)")
+                "SELECT t, n, d, b, at, data, doc -> 'k' ->> 0, tags[2] IS NULL, tags[3] FROM everything WHERE id = \(id)"
+            )
             let row = try #require(rows.first)
             #expect(try row.decode(String.self, column: "t") == "ü'\\")
             #expect(try row.decode(Int64.self, column: "n") == .min)

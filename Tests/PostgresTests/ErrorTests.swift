@@ -34,7 +34,8 @@ struct ErrorTests {
             #expect(error.sqlState == .syntaxError)
             #expect(!error.isRetriable)
             #expect(!error.isUniqueViolation)
-            let undefined = try #require(await postgresError { try await connection.execute("SELECT * FROM no_such_table") })
+            let undefined = try #require(
+                await postgresError { try await connection.execute("SELECT * FROM no_such_table") })
             #expect(undefined.sqlState == .undefinedTable)
             #expect(!connection.isClosed)
             let rows = try await connection.query("SELECT 1")
@@ -59,7 +60,8 @@ struct ErrorTests {
     @Test func wrongDatabaseFailsNamingHostPortAndDatabase() async throws {
         var configuration = try testConfiguration()
         configuration.database = "choreo_no_such_database"
-        let error = try #require(await postgresError { _ = try await PostgresConnection.connect(configuration: configuration) })
+        let error = try #require(
+            await postgresError { _ = try await PostgresConnection.connect(configuration: configuration) })
         #expect(error.code == .connectionFailed)
         #expect(error.isRetriable)
         #expect(error.description.contains("choreo_no_such_database"))
@@ -73,7 +75,8 @@ struct ErrorTests {
     @Test func unreachablePortFailsWithoutShowingThePassword() async throws {
         let url = "postgresql://someone:Unreachable-S3cret@127.0.0.1:1/somedb"
         let configuration = try PostgresConfiguration(url: url)
-        let error = try #require(await postgresError { _ = try await PostgresConnection.connect(configuration: configuration) })
+        let error = try #require(
+            await postgresError { _ = try await PostgresConnection.connect(configuration: configuration) })
         #expect(error.code == .connectionFailed)
         #expect(error.description.contains("127.0.0.1:1/somedb"))
         #expect(!error.description.contains("Unreachable-S3cret"))
@@ -84,7 +87,8 @@ struct ErrorTests {
         var configuration = try testConfiguration()
         configuration.password = "Wrong-Pa55word-\(uniqueName("x"))"
         let password = try #require(configuration.password)
-        let error = try #require(await postgresError { _ = try await PostgresConnection.connect(configuration: configuration) })
+        let error = try #require(
+            await postgresError { _ = try await PostgresConnection.connect(configuration: configuration) })
         #expect(error.code == .connectionFailed)
         #expect(error.description.contains(configuration.database ?? ""))
         #expect(error.description.contains("\(configuration.host ?? "localhost"):\(configuration.port ?? 5432)"))

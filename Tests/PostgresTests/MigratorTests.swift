@@ -7,18 +7,24 @@ import Testing
 @Suite("Migrator")
 struct MigratorTests {
     private let migrations = [
-        Migration(id: "001_create", sql: "CREATE TABLE log (step int NOT NULL, at timestamptz DEFAULT clock_timestamp())"),
+        Migration(
+            id: "001_create", sql: "CREATE TABLE log (step int NOT NULL, at timestamptz DEFAULT clock_timestamp())"),
         Migration(id: "002_first", sql: "INSERT INTO log (step) VALUES (2)"),
-        Migration(id: "003_two_statements", sql: "INSERT INTO log (step) VALUES (3); ALTER TABLE log ADD COLUMN note text"),
+        Migration(
+            id: "003_two_statements", sql: "INSERT INTO log (step) VALUES (3); ALTER TABLE log ADD COLUMN note text"),
     ]
 
-    private func recorded(_ connection: PostgresConnection, table: String = "choreo_migrations") async throws -> [String] {
+    private func recorded(_ connection: PostgresConnection, table: String = "choreo_migrations") async throws
+        -> [String]
+    {
         try await connection.query("SELECT id FROM \(unsafeSQL: table) ORDER BY applied_at, id")
             .map { try $0.decode(String.self, column: 0) }
     }
 
     private func steps(_ connection: PostgresConnection, table: String = "log") async throws -> [Int] {
-        try await connection.query("SELECT step FROM \(unsafeSQL: table) ORDER BY at, step").map { try $0.decode(Int.self, column: 0) }
+        try await connection.query("SELECT step FROM \(unsafeSQL: table) ORDER BY at, step").map {
+            try $0.decode(Int.self, column: 0)
+        }
     }
 
     @Test func appliesOnceInOrderAndRecords() async throws {
@@ -74,13 +80,18 @@ struct MigratorTests {
     @Test func aFailingMigrationIsRolledBackAndNotRecorded() async throws {
         try await withScratchDatabase { configuration in
             try await withConnection(configuration) { (connection: PostgresConnection) async throws in
-                let failing = migrations.prefix(2) + [
-                    Migration(
-                        id: "003_fails",
-                        sql: "CREATE TABLE half (x int); INSERT INTO log (step) VALUES (3); INSERT INTO missing VALUES (1)"),
-                    Migration(id: "004_never", sql: "INSERT INTO log (step) VALUES (4)"),
-                ]
-                let error = await postgresError { try await Migrator(migrations: Array(failing)).migrate(on: connection) }
+                let failing =
+                    migrations.prefix(2) + [
+                        Migration(
+                            id: "003_fails",
+                            sql:
+                                "CREATE TABLE half (x int); INSERT INTO log (step) VALUES (3); INSERT INTO missing VALUES (1)"
+                        ),
+                        Migration(id: "004_never", sql: "INSERT INTO log (step) VALUES (4)"),
+                    ]
+                let error = await postgresError {
+                    try await Migrator(migrations: Array(failing)).migrate(on: connection)
+                }
                 #expect(error?.sqlState == .undefinedTable)
                 #expect(try await recorded(connection) == ["001_create", "002_first"])
                 #expect(try await steps(connection) == [2])
@@ -109,7 +120,8 @@ struct MigratorTests {
                 let table = "migrations_\(round)"
                 let log = "log_\(round)"
                 let list = [
-                    Migration(id: "001", sql: "CREATE TABLE \(log) (step int, at timestamptz DEFAULT clock_timestamp())"),
+                    Migration(
+                        id: "001", sql: "CREATE TABLE \(log) (step int, at timestamptz DEFAULT clock_timestamp())"),
                     Migration(id: "002", sql: "INSERT INTO \(log) (step) VALUES (2); SELECT pg_sleep(0.02)"),
                     Migration(id: "003", sql: "INSERT INTO \(log) (step) VALUES (3)"),
                 ]

@@ -28,7 +28,8 @@ struct PipelineTests {
                 }
                 try await tx.pipeline("UPDATE items SET note = \("last") WHERE id = \(count)")
                 // A query after pipelined writes sees them.
-                let last = try await tx.query("SELECT note FROM items WHERE id = \(count)").first?.decode(String.self, column: 0)
+                let last = try await tx.query("SELECT note FROM items WHERE id = \(count)").first?.decode(
+                    String.self, column: 0)
                 #expect(last == "last")
             }
             let seen = try await withConnection(configuration) { other in try await ids(other) }
@@ -82,7 +83,8 @@ struct PipelineTests {
             try await connection.simpleQuery("CREATE TABLE no_such_table (id int)")
             try await connection.pipeline(bad)
             try await connection.syncPipeline()
-            let count = try await connection.query("SELECT count(*) FROM no_such_table").first?.decode(Int.self, column: 0)
+            let count = try await connection.query("SELECT count(*) FROM no_such_table").first?.decode(
+                Int.self, column: 0)
             #expect(count == 1)
         }
     }

@@ -11,7 +11,8 @@ struct PostgresQueryTests {
         let status = "shipped'; DROP TABLE orders; --"
         let query: PostgresQuery =
             "SELECT * FROM orders WHERE id = \(id) AND name = \(name) AND status = \(status) AND n IN (\(1), \(Int64(-2)), \(true), \(1.5))"
-        #expect(query.sql == "SELECT * FROM orders WHERE id = $1 AND name = $2 AND status = $3 AND n IN ($4, $5, $6, $7)")
+        #expect(
+            query.sql == "SELECT * FROM orders WHERE id = $1 AND name = $2 AND status = $3 AND n IN ($4, $5, $6, $7)")
         #expect(query.binds == ["3f2504e0-4f89-11d3-9a0c-0305e82c3301", nil, status, "1", "-2", "t", "1.5"])
         // The values never appear in the SQL text or the description.
         #expect(!query.sql.contains("DROP"))
@@ -36,7 +37,8 @@ struct PostgresQueryTests {
         let table = "orders_2026"
         let column = "created_at"
         let since = Date(timeIntervalSince1970: 0)
-        let query: PostgresQuery = "SELECT \(unsafeSQL: column) FROM \(unsafeSQL: table) WHERE \(unsafeSQL: column) > \(since)"
+        let query: PostgresQuery =
+            "SELECT \(unsafeSQL: column) FROM \(unsafeSQL: table) WHERE \(unsafeSQL: column) > \(since)"
         #expect(query.sql == "SELECT created_at FROM orders_2026 WHERE created_at > $1")
         #expect(query.binds == ["1970-01-01 00:00:00.000000+00"])
     }
@@ -52,8 +54,10 @@ struct PostgresQueryTests {
         let tags: [String?] = ["a", "b,c", "\"q\"", #"\"#, nil, "NULL", "{}"]
         let bytes: [UInt8] = [0, 1, 0xAB, 0xFF]
         let blobs: [[UInt8]] = [[0], []]
-        let query: PostgresQuery = "SELECT \(tags)::text[], \(bytes)::bytea, \(blobs)::bytea[], \(PostgresJSON("{}"))::jsonb"
+        let query: PostgresQuery =
+            "SELECT \(tags)::text[], \(bytes)::bytea, \(blobs)::bytea[], \(PostgresJSON("{}"))::jsonb"
         #expect(query.sql == "SELECT $1::text[], $2::bytea, $3::bytea[], $4::jsonb")
-        #expect(query.binds == [#"{"a","b,c","\"q\"","\\",NULL,"NULL","{}"}"#, #"\x0001abff"#, #"{"\\x00","\\x"}"#, "{}"])
+        #expect(
+            query.binds == [#"{"a","b,c","\"q\"","\\",NULL,"NULL","{}"}"#, #"\x0001abff"#, #"{"\\x00","\\x"}"#, "{}"])
     }
 }

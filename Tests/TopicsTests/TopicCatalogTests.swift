@@ -10,7 +10,9 @@ struct TopicCatalogTests {
     static func temporaryDirectory(_ files: [String: String]) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appending(path: "choreo-topics-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for (name, text) in files { try text.write(to: directory.appending(path: name), atomically: true, encoding: .utf8) }
+        for (name, text) in files {
+            try text.write(to: directory.appending(path: name), atomically: true, encoding: .utf8)
+        }
         return directory
     }
 
@@ -23,7 +25,8 @@ struct TopicCatalogTests {
         }
         for type in catalog.eventTypes {
             let range = try #require(type.range(of: ".v", options: .backwards))
-            let file = Self.repositoryRoot.appending(path: "contracts/\(type[..<range.lowerBound])/v\(type[range.upperBound...]).schema.json")
+            let file = Self.repositoryRoot.appending(
+                path: "contracts/\(type[..<range.lowerBound])/v\(type[range.upperBound...]).schema.json")
             #expect(FileManager.default.fileExists(atPath: file.path), "\(type) has no contract file")
         }
         #expect(catalog.topic(carrying: "order.placed.v2")?.name == "orders.events")
@@ -75,8 +78,11 @@ struct TopicPlanTests {
         configs: ["retention.ms": "604800000", "cleanup.policy": "delete"], eventTypes: ["order.placed.v1"])
 
     func existing(partitions: Int = 6, rf: Int = 3, configs: [String: String]? = nil) -> ExistingTopic {
-        ExistingTopic(name: "orders.events", partitions: partitions, replicationFactor: rf,
-                      configs: configs ?? ["retention.ms": "604800000", "cleanup.policy": "delete", "segment.bytes": "1073741824"])
+        ExistingTopic(
+            name: "orders.events", partitions: partitions, replicationFactor: rf,
+            configs: configs ?? [
+                "retention.ms": "604800000", "cleanup.policy": "delete", "segment.bytes": "1073741824",
+            ])
     }
 
     @Test("create when missing")
@@ -95,8 +101,14 @@ struct TopicPlanTests {
 
     @Test("config change; undeclared broker configs are not drift")
     func configChange() {
-        let plan = TopicPlan.make(declared: [spec], existing: [existing(configs: ["retention.ms": "1000", "cleanup.policy": "delete", "x": "y"])])
-        #expect(plan.actions == [.alterConfigs(topic: "orders.events", changes: [.init(key: "retention.ms", old: "1000", new: "604800000")])])
+        let plan = TopicPlan.make(
+            declared: [spec],
+            existing: [existing(configs: ["retention.ms": "1000", "cleanup.policy": "delete", "x": "y"])])
+        #expect(
+            plan.actions == [
+                .alterConfigs(
+                    topic: "orders.events", changes: [.init(key: "retention.ms", old: "1000", new: "604800000")])
+            ])
     }
 
     @Test("shrinking is refused and said so")
@@ -117,8 +129,10 @@ struct TopicPlanTests {
     func nothingToDo() {
         let plan = TopicPlan.make(
             declared: [spec],
-            existing: [existing(), ExistingTopic(name: "legacy", partitions: 1, replicationFactor: 1, configs: [:]),
-                       ExistingTopic(name: "__consumer_offsets", partitions: 50, replicationFactor: 1, configs: [:])])
+            existing: [
+                existing(), ExistingTopic(name: "legacy", partitions: 1, replicationFactor: 1, configs: [:]),
+                ExistingTopic(name: "__consumer_offsets", partitions: 50, replicationFactor: 1, configs: [:]),
+            ])
         #expect(plan.nothingToDo)
         #expect(plan.unmanaged == ["legacy"])
         #expect(plan.description.contains("nothing to do"))
