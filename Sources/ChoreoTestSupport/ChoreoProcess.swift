@@ -6,13 +6,14 @@ public final class ChoreoProcess {
 
     private init(process: Process) { self.process = process }
 
-    /// Starts `choreo <arguments>` with `CHOREO_LOG_LEVEL=warning` and stdout discarded.
+    /// Starts `choreo <arguments>` with stdout discarded and `CHOREO_LOG_LEVEL=warning`, or the level
+    /// `CHOREO_TEST_LOG_LEVEL` names, so a failing test can be rerun with the child's log.
     public static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChoreoProcess {
         let process = Process()
         process.executableURL = try ChoreoBinary.url()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["CHOREO_LOG_LEVEL"] = "warning"
+        environment["CHOREO_LOG_LEVEL"] = environment["CHOREO_TEST_LOG_LEVEL"] ?? "warning"
         environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice

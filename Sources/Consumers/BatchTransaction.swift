@@ -42,9 +42,22 @@ struct BatchTransaction: Sendable {
         var redone = false
     }
 
+    /// Emitted events per pipelined outbox insert in an optimistic batch.
+    static let outboxChunk = 100
+
     struct HandlerFailed: Error {
         var event: UUID
         var error: any Error
+    }
+
+    /// How a batch records its processed-event rows.
+    enum Dedupe {
+        /// Pipelined, without waiting: the handlers run meanwhile. Any duplicate fails the
+        /// insert (a unique violation) and the batch is redone with `.returning`. Duplicates
+        /// are rare (a redelivery after a crash or a rebalance), so this is the first try.
+        case pipelined
+        /// `ON CONFLICT DO NOTHING RETURNING`: waits, and skips the duplicates it reports.
+        case returning
     }
 
     func run(_ events: [PlannedEvent], on connection: PostgresConnection) async throws -> Outcome {
@@ -53,39 +66,87 @@ struct BatchTransaction: Sendable {
         let inBatchDuplicates = events.count - unique.count
         var knownFailures: [UUID: any Error] = [:]
         if optimistic {
-            do {
-                var outcome = try await connection.withTransaction { tx in
-                    try await runInTransaction(unique, savepoints: false, knownFailures: [:], on: tx)
+            var dedupe = Dedupe.pipelined
+            attempts: while true {
+                var processedInsert: Int?
+                do {
+                    var outcome = try await connection.withTransaction { tx in
+                        try await runInTransaction(
+                            unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
+                            processedInsert: &processedInsert, on: tx)
+                    }
+                    outcome.duplicates += inBatchDuplicates
+                    return outcome
+                } catch let failed as HandlerFailed {
+                    if TransientFailure.isTransient(failed.error) { throw failed.error }
+                    if dedupe == .pipelined, failed.error is PostgresError {
+                        // Perhaps the pipelined insert's failure (a duplicate) reaching the
+                        // handler, directly or as "transaction aborted": dedupe first.
+                        dedupe = .returning
+                        continue attempts
+                    }
+                    // Redo with savepoints. A handler that threw is not called a second time for
+                    // this delivery: its failure stands. A pipelined write's failure surfaces
+                    // later, wherever the pipeline synced, so it names no event: the redo, where
+                    // writes run at once, finds the event it belongs to.
+                    if !Self.isPipelineFailure(failed.error) { knownFailures[failed.event] = failed.error }
+                } catch let error as PostgresError {
+                    if error.isRetriable { throw error }
+                    // A duplicate; or a handler swallowed the failed insert's error and the
+                    // commit found the transaction aborted: either way, dedupe first.
+                    if dedupe == .pipelined,
+                        error.pipelineSequence == nil || Self.isDuplicate(error, processedInsert: processedInsert)
+                    {
+                        dedupe = .returning
+                        continue attempts
+                    }
+                    if error.pipelineSequence == nil { throw error }
                 }
-                outcome.duplicates += inBatchDuplicates
-                return outcome
-            } catch let failed as HandlerFailed {
-                if TransientFailure.isTransient(failed.error) { throw failed.error }
-                // Redo with savepoints. A handler that threw is not called a second time for
-                // this delivery: its failure stands. A pipelined write's failure surfaces
-                // later, wherever the pipeline synced, so it names no event: the redo, where
-                // writes run at once, finds the event it belongs to.
-                if !Self.isPipelineFailure(failed.error) { knownFailures[failed.event] = failed.error }
-            } catch let error as PostgresError where error.pipelineSequence != nil {
-                if error.isRetriable { throw error }
+                break
             }
         }
         let failures = knownFailures
         var outcome = try await connection.withTransaction { tx in
-            try await runInTransaction(unique, savepoints: true, knownFailures: failures, on: tx)
+            var processedInsert: Int?
+            return try await runInTransaction(
+                unique, savepoints: true, dedupe: .returning, knownFailures: failures,
+                processedInsert: &processedInsert, on: tx)
         }
         outcome.duplicates += inBatchDuplicates
         outcome.redone = optimistic
         return outcome
     }
 
+    /// Whether `error` is the pipelined processed-event insert failing on an event that
+    /// was processed before.
+    static func isDuplicate(_ error: any Error, processedInsert: Int?) -> Bool {
+        guard let error = error as? PostgresError, let processedInsert else { return false }
+        return error.pipelineSequence == processedInsert && error.isUniqueViolation
+    }
+
     private func runInTransaction(
-        _ unique: [PlannedEvent], savepoints: Bool, knownFailures: [UUID: any Error], on tx: PostgresConnection
+        _ unique: [PlannedEvent], savepoints: Bool, dedupe: Dedupe, knownFailures: [UUID: any Error],
+        processedInsert: inout Int?, on tx: PostgresConnection
     ) async throws -> Outcome {
-        let fresh = try await insertProcessed(unique.map(\.event.envelope.id), on: tx)
+        let ids = unique.map(\.event.envelope.id)
+        let fresh: Set<UUID>
+        switch dedupe {
+        case .pipelined:
+            processedInsert = try await pipelineProcessed(ids, on: tx)
+            fresh = Set(ids)
+        case .returning:
+            fresh = try await insertProcessed(ids, on: tx)
+        }
         var outcome = Outcome(duplicates: unique.count - fresh.count)
-        // Optimistic batches insert every emitted event at the end; savepoint batches per event.
+        // Optimistic batches pipeline emitted events a chunk at a time, so that the server
+        // inserts them while later handlers run; savepoint batches insert per event.
         let batchBuffer: OutboxBuffer? = savepoints ? nil : OutboxBuffer()
+        func flush(atLeast minimum: Int) async throws {
+            guard let batchBuffer, let writer, batchBuffer.count >= minimum,
+                let query = writer.insertQuery(batchBuffer.drain())
+            else { return }
+            try await tx.pipeline(query)
+        }
         var blocked = try await parking?.blockedKeys(unique.compactMap(\.event.key), on: tx) ?? [:]
         for planned in unique where fresh.contains(planned.event.envelope.id) {
             let id = planned.event.envelope.id
@@ -99,6 +160,7 @@ struct BatchTransaction: Sendable {
                 failure = Failure(planned: planned, error: "\(known)", isPermanent: known is PermanentFailure)
             } else {
                 failure = try await handle(planned, savepoint: savepoints, buffer: batchBuffer, on: tx)
+                try await flush(atLeast: Self.outboxChunk)
             }
             if let failure {
                 outcome.failures.append(failure)
@@ -119,9 +181,7 @@ struct BatchTransaction: Sendable {
                 blocked[key] = released.failures.first?.planned.event.envelope.id
             }
         }
-        if let batchBuffer, let writer {
-            try await writer.insert(batchBuffer.drain(), on: tx)
-        }
+        try await flush(atLeast: 1)
         if !outcome.failures.isEmpty {
             let failed = outcome.failures.map(\.planned.event.envelope.id)
             try await tx.execute(
@@ -166,6 +226,16 @@ struct BatchTransaction: Sendable {
 
     static func isPipelineFailure(_ error: any Error) -> Bool {
         (error as? PostgresError)?.pipelineSequence != nil
+    }
+
+    /// Sends the processed-event rows' insert without waiting; returns its pipeline sequence.
+    private func pipelineProcessed(_ ids: [UUID], on tx: PostgresConnection) async throws -> Int? {
+        guard !ids.isEmpty else { return nil }
+        return try await tx.pipeline(
+            """
+            INSERT INTO processed_events (consumer_group, event_id)
+            SELECT \(group), id FROM unnest(\(ids)::uuid[]) AS u(id)
+            """)
     }
 
     /// Inserts the processed-event rows; returns the ids that were new (not duplicates).

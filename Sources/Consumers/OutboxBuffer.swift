@@ -1,12 +1,14 @@
 import Outbox
 import Synchronization
 
-/// Events emitted by handlers of one batch (or one savepoint), inserted into the outbox in
-/// one statement before the transaction commits: one round trip instead of one per event.
+/// Events emitted by handlers of one batch (or one savepoint), inserted into the outbox a
+/// chunk per statement: a few round trips instead of one per event.
 final class OutboxBuffer: Sendable {
     private let records = Mutex<[OutboxRecord]>([])
 
     func append(_ record: OutboxRecord) { records.withLock { $0.append(record) } }
+
+    var count: Int { records.withLock { $0.count } }
 
     /// Takes everything buffered so far, in emit order.
     func drain() -> [OutboxRecord] {

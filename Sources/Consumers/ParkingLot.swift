@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Kafka
 import Logging
@@ -80,7 +81,7 @@ struct ParkingLot: Sendable {
                 logger.error(
                     "a parked event no longer classifies as handleable; it stays parked",
                     metadata: ["group": "\(group)", "seq": "\(seq)"])
-                try await block(key: key, by: UUID(), on: tx)
+                try await block(key: key, by: RandomUUID.make(), on: tx)
                 return released
             }
             try await tx.execute("DELETE FROM parked_events WHERE seq = \(seq)")

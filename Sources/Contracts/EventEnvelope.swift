@@ -32,7 +32,7 @@ public struct EventEnvelope: Sendable, Equatable {
     public static let maxAttributeBytes = 4_096
 
     public init(
-        id: UUID = UUID(), type: EventType, source: String, time: Date = Date(), subject: String? = nil,
+        id: UUID = RandomUUID.make(), type: EventType, source: String, time: Date = Date(), subject: String? = nil,
         correlationID: String? = nil, causationID: String? = nil, traceparent: String? = nil,
         extensions: [String: String] = [:]
     ) {

@@ -28,7 +28,7 @@ public struct OutboxEvent: Sendable {
         data: [UInt8],
         topic: String? = nil,
         subject: String? = nil,
-        id: UUID = UUID(),
+        id: UUID = RandomUUID.make(),
         correlationID: String? = nil,
         causationID: String? = nil,
         traceparent: String? = nil
@@ -50,7 +50,7 @@ public struct OutboxEvent: Sendable {
         key: String,
         encoding value: T,
         topic: String? = nil,
-        id: UUID = UUID(),
+        id: UUID = RandomUUID.make(),
         correlationID: String? = nil,
         causationID: String? = nil,
         traceparent: String? = nil

@@ -53,21 +53,25 @@ public struct OutboxWriter: Sendable {
 
     /// Inserts prepared records in one statement, in order.
     public func insert(_ records: [OutboxRecord], on connection: PostgresConnection) async throws {
+        guard let query = insertQuery(records) else { return }
+        try await connection.execute(query)
+    }
+
+    /// The statement that inserts `records` in order (nil for none), for callers that run it
+    /// themselves — pipelined with other writes, for example.
+    public func insertQuery(_ records: [OutboxRecord]) -> PostgresQuery? {
         switch records.count {
         case 0:
-            return
+            return nil
         case 1:
             let row = records[0]
-            try await connection.execute(
-                """
+            return """
                 INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
                 VALUES (\(row.envelope.id), \(row.topic), \(row.key), \(row.envelope.type.description),
                         \(PostgresJSON(row.headersJSON)), \(PostgresJSON(row.data)))
                 """
-            )
         default:
-            try await connection.execute(
-                """
+            return """
                 INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
                 SELECT e, t, k, y, h::jsonb, p::jsonb
                 FROM unnest(\(records.map(\.envelope.id))::uuid[], \(records.map(\.topic))::text[],
@@ -76,7 +80,6 @@ public struct OutboxWriter: Sendable {
                      WITH ORDINALITY AS u(e, t, k, y, h, p, n)
                 ORDER BY n
                 """
-            )
         }
     }
 

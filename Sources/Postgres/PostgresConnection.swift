@@ -17,11 +17,19 @@ public final class PostgresConnection: Sendable {
         var connection: OpaquePointer?
         /// SQL text → prepared statement name; touched only on `queue`, like `connection`.
         var prepared: [String: String] = [:]
+        /// Prepared statement names handed out so far. Names are never reused, so a name
+        /// forgotten by the cache can never collide with one the server still holds.
+        var preparedNames = 0
         /// Statements sent in pipeline mode and not yet synced; nil outside pipeline mode.
         var pipeline: Pipeline?
         /// The last pipelined statement's sequence number.
         var sequence = 0
         init(_ connection: OpaquePointer?) { self.connection = connection }
+
+        func nextPreparedName() -> String {
+            preparedNames += 1
+            return "choreo_\(preparedNames)"
+        }
     }
 
     /// Statements prepared per connection at most; later distinct SQL runs unprepared.
@@ -223,8 +231,16 @@ public final class PostgresConnection: Sendable {
             String(cString: state) == "0A000" || String(cString: state) == "26000"
         {
             // A cached plan went stale (the table changed) or the statement vanished:
-            // forget the prepared statements and run this one unprepared.
+            // forget the prepared statements. Outside a transaction block, run this one
+            // unprepared; inside one the failure aborted the transaction, so it stands (and
+            // is retriable: the transaction's redo prepares afresh).
             handle.prepared = [:]
+            if PQtransactionStatus(connection) == PQTRANS_INERROR {
+                do { try check(result, on: connection) } catch var error as PostgresError {
+                    error.isStalePreparedStatement = true
+                    throw error
+                }
+            }
             let retry = withOptionalCStringArray(query.binds) { values in
                 PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
             }
@@ -244,7 +260,7 @@ public final class PostgresConnection: Sendable {
         guard handle.prepared.count < Self.preparedStatementLimit,
             PQtransactionStatus(connection) != PQTRANS_INERROR
         else { return nil }
-        let name = "choreo_\(handle.prepared.count)"
+        let name = handle.nextPreparedName()
         let result = PQprepare(connection, name, query.sql, Int32(query.binds.count), nil)
         defer { PQclear(result) }
         guard let result, PQresultStatus(result) == PGRES_COMMAND_OK else { return nil }

@@ -36,6 +36,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// For a pipelined statement's error: the number `PostgresConnection.pipeline(_:)`
     /// returned for it.
     public var pipelineSequence: Int?
+    /// A cached prepared statement went stale inside a transaction (the schema changed, or
+    /// the server no longer has it): the cache is cleared, so a redo of the transaction works.
+    var isStalePreparedStatement = false
 
     public init(
         code: Code, sqlState: SQLState? = nil, message: String, detail: String? = nil,
@@ -50,9 +53,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Whether trying again later may succeed: connection failures and losses,
-    /// serialization failures, deadlocks, lock timeouts, server shutdown, too many connections.
+    /// serialization failures, deadlocks, lock timeouts, server shutdown, too many connections,
+    /// and a cached prepared statement gone stale inside a transaction.
     public var isRetriable: Bool {
-        if code == .connectionFailed || code == .connectionClosed { return true }
+        if code == .connectionFailed || code == .connectionClosed || isStalePreparedStatement { return true }
         guard let sqlState else { return false }
         if sqlState.rawValue.hasPrefix("08") { return true }
         return [

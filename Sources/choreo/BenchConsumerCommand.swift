@@ -71,34 +71,37 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         let raw = try await rawConsumerRate(count: events, topic: input, kafka: kafka, logger: logger)
         print("raw consumer (no database, sync commit per batch of \(batchSize)): \(Int(raw)) events/s")
 
-        let batched = try await runtimeRate(
+        let batchedRun = try await runtimeRate(
             count: events, batchSize: batchSize, pipelined: true, topic: input, output: output, registry: registry,
             kafka: kafka, logger: logger)
         print(
-            "idempotent runtime, batches of \(batchSize), handler writes with context.write (pipelined): \(Int(batched)) events/s"
+            "idempotent runtime, batches of \(batchSize), handler writes with context.write (pipelined): \(batchedRun)"
         )
 
-        let waiting = try await runtimeRate(
+        let waitingRun = try await runtimeRate(
             count: executeEvents, batchSize: batchSize, pipelined: false, topic: input, output: output,
             registry: registry,
             kafka: kafka, logger: logger)
         print(
-            "idempotent runtime, batches of \(batchSize), handler writes with connection.execute (a round trip each): \(Int(waiting)) events/s"
+            "idempotent runtime, batches of \(batchSize), handler writes with connection.execute (a round trip each): \(waitingRun)"
         )
 
-        let savepoints = try await runtimeRate(
+        let savepointRun = try await runtimeRate(
             count: savepointEvents, batchSize: batchSize, pipelined: true, optimistic: false, topic: input,
             output: output,
             registry: registry, kafka: kafka, logger: logger)
         print(
-            "idempotent runtime, batches of \(batchSize), a savepoint per event (not optimistic): \(Int(savepoints)) events/s"
+            "idempotent runtime, batches of \(batchSize), a savepoint per event (not optimistic): \(savepointRun)"
         )
 
-        let single = try await runtimeRate(
+        let singleRun = try await runtimeRate(
             count: singleEvents, batchSize: 1, pipelined: true, topic: input, output: output, registry: registry,
             kafka: kafka,
             logger: logger)
-        print("idempotent runtime, one transaction per event: \(Int(single)) events/s")
+        print("idempotent runtime, one transaction per event: \(singleRun)")
+        let (batched, waiting, savepoints, single) = (
+            batchedRun.rate, waitingRun.rate, savepointRun.rate, singleRun.rate
+        )
         print(
             "batched / per-event = \(String(format: "%.1f", batched / single))x; batched / raw = \(String(format: "%.2f", batched / raw))"
         )
@@ -118,7 +121,8 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         while sent < count {
             let batch = (sent..<min(count, sent + 5_000)).map { n -> KafkaProducerMessage in
                 let envelope = EventEnvelope(
-                    id: UUID(), type: BenchContracts.input, source: "/bench", time: Date(), subject: "k\(n % 1000)",
+                    id: RandomUUID.make(), type: BenchContracts.input, source: "/bench", time: Date(),
+                    subject: "k\(n % 1000)",
                     correlationID: nil, causationID: nil, traceparent: nil)
                 return KafkaProducerMessage(
                     topic: topic, partition: nil, key: Array("k\(n % 1000)".utf8),
@@ -164,7 +168,7 @@ struct BenchConsumerCommand: AsyncParsableCommand {
         count: Int, batchSize: Int, pipelined: Bool, optimistic: Bool = true, topic: String, output: String,
         registry: ContractRegistry,
         kafka: KafkaConfiguration, logger: Logger
-    ) async throws -> Double {
+    ) async throws -> RuntimeRun {
         let scratch = try await BenchDatabase.create(adminURL: database.url(), prefix: "choreo_bench_consumer")
         let connection = try await PostgresConnection.connect(configuration: scratch.configuration, logger: logger)
         try await ConsumerSchema.install(on: connection)
@@ -199,21 +203,36 @@ struct BenchConsumerCommand: AsyncParsableCommand {
             defer { stopped.set() }
             try await runtime.run()
         }
-        var start: ContinuousClock.Instant?
+        // Timed from the first handled batch (the group join before it is not throughput).
+        var start: (instant: ContinuousClock.Instant, handled: Int)?
         while runtime.metrics.handled < count {
             // A runtime that stopped (an error) would leave this loop waiting forever.
             if stopped.isSet { break }
-            if start == nil && runtime.metrics.handled > 0 { start = .now }
+            let handled = runtime.metrics.handled
+            if start == nil && handled > 0 { start = (.now, handled) }
             try await Task.sleep(for: .milliseconds(2))
         }
-        let elapsed = ContinuousClock.now - (start ?? .now)
+        let end = ContinuousClock.now
         let handled = runtime.metrics.handled
         let batches = runtime.metrics.batches
-        print("  (\(batches) batches, \(handled / max(1, batches)) events per batch on average)")
         runtime.requestStop()
         try await task.value
         try? await scratch.drop()
-        return Double(handled) / elapsed.seconds
+        guard let start, handled > start.handled else {
+            throw ValidationError("too few events to time after the first batch; raise the event counts")
+        }
+        return RuntimeRun(
+            rate: Double(handled - start.handled) / (end - start.instant).seconds, batches: batches, handled: handled)
+    }
+}
+
+/// One timed run of the consumer runtime.
+struct RuntimeRun: CustomStringConvertible {
+    var rate: Double
+    var batches: Int
+    var handled: Int
+    var description: String {
+        "\(Int(rate)) events/s (\(batches) batches, \(handled / max(1, batches)) events per batch on average)"
     }
 }
 

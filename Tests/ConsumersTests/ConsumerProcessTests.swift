@@ -66,7 +66,16 @@ struct ConsumerProcessTests {
             let atKill = try await logged()
             #expect(atKill < total, "the kill happened mid-stream")
             let second = try ChoreoProcess.start(arguments)
-            try await waitUntil(timeout: .seconds(90)) { try await logged() == total }
+            var last = atKill
+            do {
+                try await waitUntil(timeout: .seconds(90)) {
+                    last = try await logged()
+                    return last == total
+                }
+            } catch {
+                Issue.record("after the restart event_log reached \(last) of \(total) rows (\(atKill) at the kill)")
+                throw error
+            }
             second.kill(signal: SIGTERM)
             #expect(await second.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM stops the group cleanly")
             let processed = try await connection.query(

@@ -49,6 +49,70 @@ struct ConsumerRuntimeTests {
         }
     }
 
+    @Test("a redelivery mixing processed and new events applies only the new ones, once, with no false failures")
+    func mixedRedelivery() async throws {
+        try await ConsumerTestHarness.with { harness in
+            // Reads in the batch transaction and ignores a failure: with an aborted
+            // transaction (a duplicate's failed processed-event insert) its write fails too.
+            let careless: EventHandler = { event, context in
+                _ = try? await context.connection.query("SELECT 1")
+                try await ConsumerTestHarness.recordEffect(event, context)
+            }
+            let first = try await harness.publish((0..<60).map { ("k\($0 % 5)", $0) })
+            try await harness.withRuntime(harness.configuration(handler: careless)) { runtime in
+                try await waitUntil { runtime.metrics.handled == 60 }
+            }
+            // Every processed event again, each after a new one: each batch mixes both, and
+            // begins with a new event (whose handler meets the aborted transaction first).
+            var events: [(key: String, seq: Int)] = []
+            var ids: [UUID] = []
+            for n in 0..<60 {
+                events += [("k\(n % 5)", 100 + n), ("k\(n % 5)", n)]
+                ids += [UUID(), first[n]]
+            }
+            try await harness.publish(events, eventIDs: ids)
+            try await expectNewAppliedOnce(harness, handler: careless)
+        }
+    }
+
+    @Test("a restarted consumer whose first batches are redeliveries applies pipelined writes of new events once")
+    func redeliveryFirstWithPipelinedWrites() async throws {
+        try await ConsumerTestHarness.with { harness in
+            // Writes through `context.write`: pipelined behind the batch's processed-event
+            // insert, on a fresh connection whose statements are prepared in that pipeline.
+            let pipelined: EventHandler = { event, context in
+                struct TestEvent: Decodable { var key: String; var seq: Int }
+                let data = try event.decode(TestEvent.self)
+                try await context.write(
+                    "INSERT INTO effects (event_id, key, seq) VALUES (\(event.envelope.id), \(data.key), \(data.seq))")
+            }
+            let first = try await harness.publish((0..<60).map { ("k\($0 % 5)", $0) })
+            try await harness.withRuntime(harness.configuration(handler: pipelined)) { runtime in
+                try await waitUntil { runtime.metrics.handled == 60 }
+            }
+            // A restart: the old events again (as after a crash before the offset commit), then new ones.
+            try await harness.publish((0..<60).map { ("k\($0 % 5)", $0) }, eventIDs: first)
+            try await harness.publish((0..<60).map { ("k\($0 % 5)", 100 + $0) })
+            try await expectNewAppliedOnce(harness, handler: pipelined)
+        }
+    }
+
+    /// Runs `handler` over 60 processed events delivered again and 60 new ones: only the
+    /// new ones are applied, each once, and nothing is retried or dead-lettered.
+    private func expectNewAppliedOnce(_ harness: ConsumerTestHarness, handler: @escaping EventHandler)
+        async throws
+    {
+        try await harness.withRuntime(harness.configuration(handler: handler)) { runtime in
+            try await waitUntil { runtime.metrics.handled + runtime.metrics.duplicates >= 120 }
+            #expect(runtime.metrics.handled == 60)
+            #expect(runtime.metrics.duplicates == 60)
+            #expect(runtime.metrics.retried == 0 && runtime.metrics.deadLettered == 0)
+        }
+        let counts = try await harness.effectCounts()
+        #expect(counts.count == 120)
+        #expect(counts.values.allSatisfy { $0 == 1 })
+    }
+
     @Test("a handler failing twice is retried through the retry topics and applied once")
     func retriedThroughRetryTopics() async throws {
         try await ConsumerTestHarness.with { harness in

@@ -85,14 +85,16 @@ struct ConsumerTestHarness: Sendable {
 
     /// Publishes CloudEvents `test.event.v1` messages; returns their ids.
     @discardableResult
-    func publish(_ events: [(key: String, seq: Int)], id: UUID? = nil) async throws -> [UUID] {
+    /// Publishes events; all with `id` if given, else with `eventIDs[n]` if given, else fresh ids.
+    func publish(_ events: [(key: String, seq: Int)], id: UUID? = nil, eventIDs: [UUID]? = nil) async throws -> [UUID] {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(
                 client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
         var ids: [UUID] = []
-        let messages = events.map { event -> KafkaProducerMessage in
+        let messages = events.enumerated().map { index, event -> KafkaProducerMessage in
             let envelope = EventEnvelope(
-                id: id ?? UUID(), type: TestContracts.v1, source: "/tests/consumers", time: Date(), subject: event.key,
+                id: id ?? eventIDs?[index] ?? UUID(), type: TestContracts.v1, source: "/tests/consumers", time: Date(),
+                subject: event.key,
                 correlationID: nil, causationID: nil, traceparent: nil)
             ids.append(envelope.id)
             return KafkaProducerMessage(

@@ -88,4 +88,50 @@ struct PipelineTests {
             #expect(count == 1)
         }
     }
+
+    @Test func aStatementFirstPreparedAfterAFailureInTheSamePipelineIsPreparedAgainLater() async throws {
+        try await withItemsTable { connection, configuration in
+            try await connection.pipeline("INSERT INTO items VALUES (\(1), \("one"))")
+            try await connection.syncPipeline()
+            // The duplicate fails; the server then skips everything up to the sync, including
+            // the preparation of the statement sent after it (a SQL text never seen before).
+            let error = await postgresError {
+                try await connection.withTransaction { tx in
+                    try await tx.pipeline("INSERT INTO items VALUES (\(1), \("duplicate"))")
+                    try await tx.pipeline("INSERT INTO items (note, id) VALUES (\("two"), \(2))")
+                }
+            }
+            #expect(error?.isUniqueViolation == true)
+            // The same text again, pipelined and not: the connection must not use a
+            // statement name the server never prepared.
+            try await connection.withTransaction { tx in
+                try await tx.pipeline("INSERT INTO items (note, id) VALUES (\("two"), \(2))")
+                try await tx.execute("INSERT INTO items (note, id) VALUES (\("three"), \(3))")
+            }
+            let seen = try await withConnection(configuration) { other in try await ids(other) }
+            #expect(seen == [1, 2, 3])
+        }
+    }
+
+    @Test func aPreparedStatementGoneStaleInATransactionFailsRetriablyAndTheRedoWorks() async throws {
+        try await withItemsTable { connection, configuration in
+            let select: PostgresQuery = "SELECT * FROM items WHERE id > \(0)"
+            _ = try await connection.query(select)
+            // Another session changes the table's shape: the cached plan's result type is stale.
+            try await withConnection(configuration) { other in
+                try await other.simpleQuery("ALTER TABLE items ADD COLUMN extra int")
+            }
+            let error = await postgresError {
+                try await connection.withTransaction { tx in _ = try await tx.query(select) }
+            }
+            #expect(error?.isRetriable == true)
+            let columns = try await connection.withTransaction { tx in try await tx.query(select).columnNames }
+            #expect(columns == ["id", "note", "extra"])
+            // Outside a transaction the stale statement is replaced at once.
+            try await withConnection(configuration) { other in
+                try await other.simpleQuery("ALTER TABLE items DROP COLUMN extra")
+            }
+            #expect(try await connection.query(select).columnNames == ["id", "note"])
+        }
+    }
 }
