@@ -5,8 +5,8 @@ import Kafka
 import Postgres
 import Testing
 
-/// `choreo consumer run` as a separate process, killed with SIGKILL mid-stream.
-@Suite("Consumer processes: kill -9 and restart")
+/// `choreo consumer …` as separate processes: run killed with SIGKILL mid-stream, list, status.
+@Suite("Consumer processes: choreo consumer run (kill -9 and restart), list, status")
 struct ConsumerProcessTests {
     /// A project root with the test contract, its topics and a group run by the built-in
     /// `event-log` service.
@@ -87,6 +87,47 @@ struct ConsumerProcessTests {
             #expect(try await logged() == total)
             let letters = try await harness.deadLetters.read(timeout: .milliseconds(500)) { _ in false }
             #expect(letters.isEmpty, "no event was dead-lettered")
+        }
+    }
+
+    @Test("consumer list shows the group; consumer status shows committed offsets, lag and the dead-letter backlog")
+    func listAndStatus() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let root = try Self.projectRoot()
+            let list = try await ProcessRun.choreo(["consumer", "list", "--root", root.path])
+            #expect(list.status == 0, "stderr: \(list.stderr)")
+            #expect(list.stdout.contains("test-group") && list.stdout.contains("event-log"))
+            // 30 events and one garbage message processed and committed, then 20 more waiting.
+            try await harness.publish((0..<30).map { ("k\($0 % 7)", $0) })
+            try await harness.publishRaw(key: "garbage", value: [0xFF, 0x00], headers: [])
+            try await harness.withRuntime(harness.configuration()) { runtime in
+                try await waitUntil { runtime.metrics.handled == 30 && runtime.metrics.deadLettered == 1 }
+            }
+            try await harness.publish((30..<50).map { ("k\($0 % 7)", $0) })
+            let status = try await ProcessRun.choreo([
+                "consumer", "status", ConsumerTestHarness.group, "--root", root.path, "--bootstrap-servers",
+                harness.broker.bootstrapServers,
+            ])
+            #expect(status.status == 0, "stderr: \(status.stderr)")
+            let rows = status.stdout.split(separator: "\n").map { $0.split(separator: " ") }
+                .filter { $0.first.map(String.init) == ConsumerTestHarness.topic }
+            #expect(rows.count == ConsumerTestHarness.partitions, "one row per partition: \(status.stdout)")
+            func column(_ index: Int) -> Int {
+                rows.compactMap { $0.count > index ? Int($0[index]) : nil }.reduce(0, +)
+            }
+            #expect(column(2) == 31, "committed: the 30 events and the dead-lettered message")
+            #expect(column(3) == 51, "high watermarks")
+            #expect(column(4) == 20, "lag: the 20 events published after the run")
+            #expect(
+                status.stdout.contains(
+                    "retry backlog: 0; dead letters in \(RetryPolicy.deadLetterTopic(group: ConsumerTestHarness.group)): 1"
+                ))
+            let unknown = try await ProcessRun.choreo([
+                "consumer", "status", "no-such-group", "--root", root.path, "--bootstrap-servers",
+                harness.broker.bootstrapServers,
+            ])
+            #expect(unknown.status != 0)
+            #expect(unknown.stderr.contains("no consumer group 'no-such-group'"))
         }
     }
 }
