@@ -78,7 +78,13 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
             }
             let item = work[head]
             head += 1
-            if head > 1024 && head * 2 > work.count {
+            // Taken items leave the array at once when it empties (and in bulk when a busy
+            // queue never empties): a finished block must not keep what it captured — the
+            // connection itself — alive, or the connection and this thread never end.
+            if head == work.count {
+                work.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 1024 && head * 2 > work.count {
                 work.removeFirst(head)
                 head = 0
             }

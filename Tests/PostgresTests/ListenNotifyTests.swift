@@ -107,4 +107,19 @@ struct ListenNotifyTests {
         await listener.close()
         #expect(try await withTimeout(.seconds(10), "the end of the stream") { try await ended.value })
     }
+
+    @Test func aListeningConnectionIsReleasedOnceClosedAndItsStreamDropped() async throws {
+        weak var released: PostgresConnection?
+        do {
+            let listener = try await PostgresConnection.connect(configuration: try testConfiguration())
+            released = listener
+            let notifications = try await listener.listen(uniqueName("released"))
+            try await listener.notify("other", payload: "")
+            await listener.close()
+            var iterator = notifications.makeAsyncIterator()
+            #expect(try await iterator.next() == nil)
+        }
+        // The notification pump's last slice may still hold it for up to 50 ms.
+        try await waitUntil(timeout: .seconds(10)) { released == nil }
+    }
 }
