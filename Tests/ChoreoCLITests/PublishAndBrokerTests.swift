@@ -112,6 +112,14 @@ struct PublishAndBrokerTests {
         for spec in catalog.topics {
             #expect(metadata.topic(spec.name)?.partitions.count == spec.partitions, "\(spec.name)")
         }
+        // An outside client lists the brokers and the topics too.
+        let kcat = try await CLI.runProcess(
+            URL(filePath: "/usr/bin/env"), ["kcat", "-b", bootstrap, "-L"], timeout: .seconds(30))
+        #expect(kcat.status == 0, "kcat: \(kcat.stderr)")
+        #expect(kcat.stdout.contains(" 3 brokers:"), "kcat -L: \(kcat.stdout.prefix(300))")
+        for spec in catalog.topics {
+            #expect(kcat.stdout.contains("topic \"\(spec.name)\" with \(spec.partitions) partitions"), "\(spec.name)")
+        }
         let state = try String(contentsOf: stateRoot.appending(path: ".choreo/dev-state.json"), encoding: .utf8)
         #expect(state.contains(bootstrap))
         process.terminate()
