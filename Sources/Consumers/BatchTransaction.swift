@@ -79,28 +79,25 @@ struct BatchTransaction: Sendable {
                     return outcome
                 } catch let failed as HandlerFailed {
                     if TransientFailure.isTransient(failed.error) { throw failed.error }
-                    if dedupe == .pipelined, failed.error is PostgresError {
-                        // Perhaps the pipelined insert's failure (a duplicate) reaching the
-                        // handler, directly or as "transaction aborted": dedupe first.
+                    if dedupe == .pipelined, Self.mayBeDuplicate(failed.error, processedInsert: processedInsert) {
                         dedupe = .returning
                         continue attempts
                     }
                     // Redo with savepoints. A handler that threw is not called a second time for
-                    // this delivery: its failure stands. A pipelined write's failure surfaces
-                    // later, wherever the pipeline synced, so it names no event: the redo, where
-                    // writes run at once, finds the event it belongs to.
-                    if !Self.isPipelineFailure(failed.error) { knownFailures[failed.event] = failed.error }
+                    // this delivery: its failure stands. Unless the error is not its own: a
+                    // pipelined write's failure surfaces wherever the pipeline synced, and an
+                    // aborted transaction is the fault of whichever statement aborted it; the
+                    // redo, where each event runs in its own savepoint, finds the event.
+                    if !Self.namesAnotherStatement(failed.error) { knownFailures[failed.event] = failed.error }
                 } catch let error as PostgresError {
                     if error.isRetriable { throw error }
-                    // A duplicate; or a handler swallowed the failed insert's error and the
-                    // commit found the transaction aborted: either way, dedupe first.
-                    if dedupe == .pipelined,
-                        error.pipelineSequence == nil || Self.isDuplicate(error, processedInsert: processedInsert)
-                    {
+                    if dedupe == .pipelined, Self.mayBeDuplicate(error, processedInsert: processedInsert) {
                         dedupe = .returning
                         continue attempts
                     }
-                    if error.pipelineSequence == nil { throw error }
+                    // A pipelined write failed, or a handler swallowed its own statement's error
+                    // and the transaction was aborted: the savepoint redo finds the event.
+                    if error.pipelineSequence == nil && error.sqlState != .inFailedSQLTransaction { throw error }
                 }
                 break
             }
@@ -117,10 +114,15 @@ struct BatchTransaction: Sendable {
         return outcome
     }
 
-    /// Whether `error` is the pipelined processed-event insert failing on an event that
-    /// was processed before.
-    static func isDuplicate(_ error: any Error, processedInsert: Int?) -> Bool {
-        guard let error = error as? PostgresError, let processedInsert else { return false }
+    /// Whether `error` may come from the pipelined processed-event insert failing on an
+    /// event processed before: that failure itself (reported wherever the pipeline synced),
+    /// or the aborted transaction that a handler which swallowed it met next. Any other
+    /// error happened while the insert had succeeded: the insert is first in the pipeline,
+    /// so its failure would have been the one reported.
+    static func mayBeDuplicate(_ error: any Error, processedInsert: Int?) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        if error.sqlState == .inFailedSQLTransaction { return true }
+        guard let processedInsert else { return false }
         return error.pipelineSequence == processedInsert && error.isUniqueViolation
     }
 
@@ -224,8 +226,11 @@ struct BatchTransaction: Sendable {
         }
     }
 
-    static func isPipelineFailure(_ error: any Error) -> Bool {
-        (error as? PostgresError)?.pipelineSequence != nil
+    /// Whether `error`, thrown while one event was handled, may belong to another statement:
+    /// a pipelined statement's failure, or a transaction aborted earlier.
+    static func namesAnotherStatement(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.pipelineSequence != nil || error.sqlState == .inFailedSQLTransaction
     }
 
     /// Sends the processed-event rows' insert without waiting; returns its pipeline sequence.

@@ -27,7 +27,7 @@ extension PostgresConnection {
         enum Entry {
             /// A `PQsendPrepare` of `sql`; if it fails, the statement is not cached.
             case prepare(sql: String)
-            case statement(sequence: Int)
+            case statement(sequence: Int, prepared: Bool)
         }
         var entries: [Entry] = []
         var statements = 0
@@ -83,7 +83,7 @@ extension PostgresConnection {
             if error.code == .connectionClosed { markClosed(error: error) }
             throw error
         }
-        handle.pipeline?.entries.append(.statement(sequence: sequence))
+        handle.pipeline?.entries.append(.statement(sequence: sequence, prepared: name != nil))
         handle.pipeline?.statements += 1
         return sequence
     }
@@ -118,9 +118,10 @@ extension PostgresConnection {
                     switch entry {
                     case .prepare:
                         record(error)
-                    case .statement(let sequence):
+                    case .statement(let sequence, let prepared):
                         var error = error
                         error.pipelineSequence = sequence
+                        if prepared { _ = forgetPreparedIfStale(&error) }
                         record(error)
                     }
                 } catch {}

@@ -35,7 +35,8 @@ extension PostgresConnection {
         }
         guard status == "COMMIT" else {
             throw PostgresError(
-                code: .server, message: "the transaction was aborted by an earlier error and rolled back")
+                code: .server, sqlState: .inFailedSQLTransaction,
+                message: "the transaction was aborted by an earlier error and rolled back")
         }
         return value
     }

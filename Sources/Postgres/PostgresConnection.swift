@@ -215,41 +215,44 @@ public final class PostgresConnection: Sendable {
     // MARK: - libpq, on the queue
 
     func run(_ query: PostgresQuery, on connection: OpaquePointer) throws -> PostgresRows {
-        let result: OpaquePointer?
-        if let name = preparedName(for: query, on: connection) {
-            result = withOptionalCStringArray(query.binds) { values in
-                PQexecPrepared(connection, name, Int32(query.binds.count), values, nil, nil, 0)
-            }
-        } else {
-            result = withOptionalCStringArray(query.binds) { values in
-                PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
-            }
+        guard let name = preparedName(for: query, on: connection) else {
+            return try runUnprepared(query, on: connection)
+        }
+        let result = withOptionalCStringArray(query.binds) { values in
+            PQexecPrepared(connection, name, Int32(query.binds.count), values, nil, nil, 0)
         }
         defer { PQclear(result) }
-        if let result, PQresultStatus(result) == PGRES_FATAL_ERROR,
-            let state = PQresultErrorField(result, Int32(Character("C").asciiValue ?? 0)),
-            String(cString: state) == "0A000" || String(cString: state) == "26000"
-        {
-            // A cached plan went stale (the table changed) or the statement vanished:
-            // forget the prepared statements. Outside a transaction block, run this one
-            // unprepared; inside one the failure aborted the transaction, so it stands (and
-            // is retriable: the transaction's redo prepares afresh).
-            handle.prepared = [:]
-            if PQtransactionStatus(connection) == PQTRANS_INERROR {
-                do { try check(result, on: connection) } catch var error as PostgresError {
-                    error.isStalePreparedStatement = true
-                    throw error
-                }
-            }
-            let retry = withOptionalCStringArray(query.binds) { values in
-                PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
-            }
-            defer { PQclear(retry) }
-            try check(retry, on: connection)
-            return try rows(of: retry)
+        do {
+            try check(result, on: connection)
+        } catch var error as PostgresError where forgetPreparedIfStale(&error) {
+            // Inside a transaction block the failure aborted it, so it stands (retriable);
+            // outside one, this statement simply runs again unprepared.
+            if PQtransactionStatus(connection) == PQTRANS_INERROR { throw error }
+            return try runUnprepared(query, on: connection)
         }
+        return try rows(of: result)
+    }
+
+    private func runUnprepared(_ query: PostgresQuery, on connection: OpaquePointer) throws -> PostgresRows {
+        let result = withOptionalCStringArray(query.binds) { values in
+            PQexecParams(connection, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
         try check(result, on: connection)
         return try rows(of: result)
+    }
+
+    /// After a prepared statement's `error`: if the statement went stale (a table changed the
+    /// plan's result type, SQLSTATE 0A000, or the server no longer has it, 26000), forgets
+    /// every prepared statement, marks `error` retriable (a redo prepares afresh) and
+    /// returns true.
+    func forgetPreparedIfStale(_ error: inout PostgresError) -> Bool {
+        guard error.sqlState == .featureNotSupported || error.sqlState == .invalidSQLStatementName else {
+            return false
+        }
+        handle.prepared = [:]
+        error.isStalePreparedStatement = true
+        return true
     }
 
     /// Prepares statements with parameters once per connection (parse and plan once);

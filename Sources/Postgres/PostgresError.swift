@@ -36,8 +36,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// For a pipelined statement's error: the number `PostgresConnection.pipeline(_:)`
     /// returned for it.
     public var pipelineSequence: Int?
-    /// A cached prepared statement went stale inside a transaction (the schema changed, or
-    /// the server no longer has it): the cache is cleared, so a redo of the transaction works.
+    /// A cached prepared statement went stale (the schema changed, or the server no longer
+    /// has it): the cache is cleared, so a redo of the transaction works.
     var isStalePreparedStatement = false
 
     public init(

@@ -9,6 +9,12 @@ public struct SQLState: Hashable, Sendable, RawRepresentable, CustomStringConver
     public static let notNullViolation = SQLState(rawValue: "23502")
     public static let checkViolation = SQLState(rawValue: "23514")
     public static let serializationFailure = SQLState(rawValue: "40001")
+    /// A statement in a transaction that an earlier error aborted.
+    public static let inFailedSQLTransaction = SQLState(rawValue: "25P02")
+    /// Among others: a cached plan whose result type changed.
+    public static let featureNotSupported = SQLState(rawValue: "0A000")
+    /// No prepared statement of that name.
+    public static let invalidSQLStatementName = SQLState(rawValue: "26000")
     public static let deadlockDetected = SQLState(rawValue: "40P01")
     public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let queryCanceled = SQLState(rawValue: "57014")

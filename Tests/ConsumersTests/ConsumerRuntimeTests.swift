@@ -170,6 +170,30 @@ struct ConsumerRuntimeTests {
         }
     }
 
+    @Test("a handler that swallows its own failed statement fails only its event; the consumer keeps running")
+    func swallowedStatementFailureFailsOnlyItsEvent() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let careless: EventHandler = { event, context in
+                if event.key == "careless" {
+                    // The error is ignored, but the transaction is aborted all the same.
+                    _ = try? await context.connection.execute("INSERT INTO no_such_table VALUES (\(1))")
+                    return
+                }
+                try await ConsumerTestHarness.recordEffect(event, context)
+            }
+            let ids = try await harness.publish(
+                (0..<20).map { ("other\($0 % 5)", $0) } + [("careless", 1)] + (20..<40).map { ("other\($0 % 5)", $0) })
+            try await harness.withRuntime(harness.configuration(handler: careless)) { runtime in
+                let letters = try await harness.deadLetters.read(count: 1)
+                #expect(letters.first?.header("ce_id") == ids[20].uuidString.lowercased())
+                #expect(letters.first?.header("dlq_reason") == "retries-exhausted")
+                try await waitUntil { try await harness.effectCounts().count == 40 }
+                #expect(runtime.metrics.deadLettered == 1)
+            }
+            #expect(try await harness.effectCounts().values.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test("a pipelined write that fails fails only its own event; the batch's other writes are applied once")
     func failingPipelinedWriteFailsOnlyItsEvent() async throws {
         try await ConsumerTestHarness.with { harness in

@@ -134,4 +134,23 @@ struct PipelineTests {
             #expect(try await connection.query(select).columnNames == ["id", "note"])
         }
     }
+
+    @Test func aPipelinedStatementWhosePreparedStatementVanishedFailsRetriablyAndTheRedoWorks() async throws {
+        try await withItemsTable { connection, configuration in
+            let insert: PostgresQuery = "INSERT INTO items VALUES (\(1), \("one"))"
+            try await connection.pipeline(insert)
+            try await connection.syncPipeline()
+            try await connection.simpleQuery("DELETE FROM items")
+            // The server forgets the statement behind the connection's back.
+            try await connection.simpleQuery("DEALLOCATE ALL")
+            let error = await postgresError {
+                try await connection.withTransaction { tx in _ = try await tx.pipeline(insert) }
+            }
+            #expect(error?.sqlState?.rawValue == "26000")
+            #expect(error?.isRetriable == true)
+            try await connection.withTransaction { tx in _ = try await tx.pipeline(insert) }
+            let seen = try await withConnection(configuration) { other in try await ids(other) }
+            #expect(seen == [1])
+        }
+    }
 }
