@@ -18,6 +18,7 @@ struct Choreo: AsyncParsableCommand {
             RelayCommand.self,
             ConsumerCommand.self,
             BenchCommand.self,
+            DocsCommand.self,
         ]
     )
 }
