@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChoreoCLITests",
-            dependencies: ["ChoreoTestSupport", "Kafka", "Topics", "Contracts"],
+            dependencies: ["ChoreoTestSupport", "Kafka", "Topics", "Contracts", "Consumers", "Yams"],
             swiftSettings: strict
         ),
     ]
