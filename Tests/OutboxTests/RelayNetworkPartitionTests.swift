@@ -29,16 +29,22 @@ struct RelayNetworkPartitionTests {
             try await harness.withRelay(standbyConfiguration) { second in
                 let connection = try await harness.connect()
                 var expected: [String: Int] = [:]
-                for i in 0..<100 { expected["k\(i % 10)"] = try await harness.writeNext(key: "k\(i % 10)", on: connection) }
+                for i in 0..<100 {
+                    expected["k\(i % 10)"] = try await harness.writeNext(key: "k\(i % 10)", on: connection)
+                }
                 try await waitUntil { first.metrics.published >= 100 }
                 #expect(!second.metrics.isActive)
 
                 proxy.mode = .blackHole
                 let cut = ContinuousClock.now
-                for i in 100..<200 { expected["k\(i % 10)"] = try await harness.writeNext(key: "k\(i % 10)", on: connection) }
+                for i in 100..<200 {
+                    expected["k\(i % 10)"] = try await harness.writeNext(key: "k\(i % 10)", on: connection)
+                }
                 try await waitUntil(timeout: .seconds(15) - (ContinuousClock.now - cut)) { second.metrics.isActive }
                 #expect(!first.metrics.isActive)
-                for i in 200..<300 { expected["k\(i % 10)"] = try await harness.writeNext(key: "k\(i % 10)", on: connection) }
+                for i in 200..<300 {
+                    expected["k\(i % 10)"] = try await harness.writeNext(key: "k\(i % 10)", on: connection)
+                }
                 let final = expected
                 let messages = try await harness.reader.read(timeout: .seconds(60)) {
                     ArrivalCheck.isComplete($0, expected: final)
