@@ -246,7 +246,8 @@ public final class ConsumerRuntime: Service, Sendable {
 
     private func connection(_ state: inout LoopState) async throws -> PostgresConnection {
         if let connection = state.connection, !connection.isClosed { return connection }
-        let connection = try await PostgresConnection.connect(configuration: configuration.database, logger: logger)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration.database.withWorkTimeouts(), logger: logger)
         state.connection = connection
         return connection
     }

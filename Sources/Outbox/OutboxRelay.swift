@@ -41,7 +41,7 @@ public final class OutboxRelay: Service, Sendable {
         logger: Logger = Logger(label: "choreo.outbox.relay")
     ) throws {
         self.configuration = try configuration.validated()
-        self.database = database
+        self.database = database.withWorkTimeouts()
         self.schema = schema
         self.logger = logger
         self.stateLog = RelayStateLog(logger: logger)

@@ -1,9 +1,15 @@
 import Foundation
 
-/// How to reach a PostgreSQL database.
+/// How to reach a PostgreSQL database, and how long anything may take there.
 ///
 /// Built from a `postgres://` / `postgresql://` URL or a libpq keyword string
-/// (`host=… dbname=…`). `description` never shows the password.
+/// (`host=… dbname=…`), see `init(url:)`. `description` never shows the password, and no
+/// error about a configuration ever echoes a value from it.
+///
+/// No call can block forever with the defaults: connecting is bounded by `connectTimeout`,
+/// a silent network by `keepalives` and `tcpUserTimeout` (on both ends of the session), and
+/// relay and consumer work additionally by `withWorkTimeouts()` (statement, lock and
+/// response timeouts). `PostgresConnection.close()` cancels a statement still running.
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var host: String?
     public var port: Int?
@@ -12,10 +18,41 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var password: String?
     /// The database name.
     public var database: String?
-    /// Other libpq connection parameters (`sslmode`, `options`…); they override the fields.
+    /// Other libpq connection parameters (`sslmode`…); they override the fields. An
+    /// `options` entry (server settings, `-c search_path=app`) is kept and sent together
+    /// with Choreo's own settings (`PostgresServerOptions`), never instead of them.
     public var parameters: [String: String] = [:]
-    /// How long a connection attempt may take (libpq `connect_timeout`; default 5 s).
+    /// How long a connection attempt may take, TCP and TLS handshake and authentication
+    /// included (libpq `connect_timeout`, whole seconds; default 5 s: a healthy server
+    /// answers in milliseconds, and a caller retrying with backoff learns of an outage
+    /// quickly instead of hanging on a host that drops packets).
     public var connectTimeout: Duration = .seconds(5)
+    /// TCP keepalives on both ends of every connection (default 10 s idle, 2 s interval,
+    /// 3 probes: a silent peer is found dead after 16 s). `nil` turns them off (libpq
+    /// `keepalives=0`; the server keeps its own defaults).
+    public var keepalives: PostgresKeepalives? = .default
+    /// How long sent data may stay unacknowledged before the kernel drops the connection
+    /// (`TCP_USER_TIMEOUT`: libpq `tcp_user_timeout` on the client, the `tcp_user_timeout`
+    /// setting on the server; default 10 s). It ends a statement sent into a network that
+    /// silently dropped, where keepalives do not apply because the socket is not idle.
+    /// `nil` leaves the kernel's default (about 15 minutes of retransmissions).
+    public var tcpUserTimeout: Duration? = .seconds(10)
+    /// The server cancels a statement running longer (`statement_timeout`; SQLSTATE 57014,
+    /// retriable). `nil`: the server's setting. Relay and consumer connections use 30 s
+    /// (`withWorkTimeouts()`).
+    public var statementTimeout: Duration?
+    /// The server gives up waiting for a lock after this long (`lock_timeout`; SQLSTATE
+    /// 55P03, retriable). `nil`: the server's setting. Relay and consumer connections use
+    /// 5 s (`withWorkTimeouts()`).
+    public var lockTimeout: Duration?
+    /// The client gives up on a call (a statement, a commit) whose reply takes longer: it
+    /// cancels the statement (`PQcancel`), shuts the socket and fails the call with
+    /// `.connectionClosed` (retriable); the connection is unusable afterwards. This is
+    /// what catches a server or a middlebox that hangs with the TCP connection healthy
+    /// (keepalives are answered, data is acknowledged, nothing comes back), which no
+    /// server-side timeout and no TCP option can notice. `nil`: no limit.
+    /// `withWorkTimeouts()` sets it to the statement timeout plus 5 s.
+    public var responseTimeout: Duration?
     /// `application_name` reported to the server (default `choreo`).
     public var applicationName: String = "choreo"
 
@@ -29,113 +66,50 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.database = database
     }
 
-    /// Parses a URL (`postgresql://user:password@host:5432/db?sslmode=disable`) or a libpq
-    /// keyword string (`host=localhost dbname=db user=u`).
-    /// - Throws: `PostgresError.configuration` naming what is wrong (never the password).
-    public init(url: String) throws {
-        let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
-            try self.init(parsingURL: trimmed)
-        } else if trimmed.contains("=") {
-            try self.init(parsingKeywords: trimmed)
-        } else {
-            throw PostgresError(
-                code: .configuration,
-                message:
-                    "a database URL must start with postgresql:// or postgres://, or be a libpq keyword string like 'host=… dbname=…'"
-            )
-        }
+    /// The statement timeout relay and consumer work runs with unless configured: a
+    /// relay statement reads or deletes one bounded batch, a consumer statement is one
+    /// handler step; 30 s is far above either and still ends a runaway statement.
+    public static let workStatementTimeout: Duration = .seconds(30)
+    /// The lock timeout relay and consumer work runs with unless configured: a row lock
+    /// held longer than 5 s is an outage or a stuck transaction elsewhere; the batch is
+    /// retried with backoff instead of piling up waiters.
+    public static let workLockTimeout: Duration = .seconds(5)
+
+    /// This configuration with the timeouts for relay and consumer work filled in where
+    /// not set: `statementTimeout` 30 s, `lockTimeout` 5 s, and `responseTimeout` the
+    /// statement timeout plus 5 s (the server reports its own timeout first when it can).
+    /// When the URL's `options` set `statement_timeout` themselves, no response timeout
+    /// is derived (it could cut a statement those options allow).
+    public func withWorkTimeouts() -> PostgresConfiguration {
+        var configuration = self
+        let ownStatementTimeout = parameters["options"]?.contains("statement_timeout") == true
+        let statement = statementTimeout ?? Self.workStatementTimeout
+        if statementTimeout == nil, !ownStatementTimeout { configuration.statementTimeout = statement }
+        if lockTimeout == nil { configuration.lockTimeout = Self.workLockTimeout }
+        if responseTimeout == nil, !ownStatementTimeout { configuration.responseTimeout = statement + .seconds(5) }
+        return configuration
     }
 
-    private init(parsingURL text: String) throws {
-        guard let components = URLComponents(string: text) else {
-            throw PostgresError(
-                code: .configuration,
-                message:
-                    "the database URL is malformed (check the characters in the user and password: percent-encode @ : / ?)"
-            )
+    /// The server settings sent as the `options` startup parameter.
+    var serverOptions: PostgresServerOptions {
+        var options = PostgresServerOptions(passedThrough: parameters["options"])
+        if let statementTimeout {
+            options.defaults.append(("statement_timeout", "\(PostgresServerOptions.milliseconds(statementTimeout))"))
         }
-        self.init()
-        host = components.host.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding ?? $0 }
-        port = components.port
-        user = components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding ?? $0 }
-        password = components.password.flatMap { $0.removingPercentEncoding ?? $0 }
-        let path = components.path.drop { $0 == "/" }
-        database = path.isEmpty ? nil : (String(path).removingPercentEncoding ?? String(path))
-        for item in components.queryItems ?? [] {
-            guard let value = item.value else { continue }
-            switch item.name {
-            case "connect_timeout":
-                guard let seconds = Int(value), seconds > 0 else {
-                    throw PostgresError(
-                        code: .configuration, message: "connect_timeout must be a positive number of seconds")
-                }
-                connectTimeout = .seconds(seconds)
-            case "application_name": applicationName = value
-            default: parameters[item.name] = value
-            }
+        if let lockTimeout {
+            options.defaults.append(("lock_timeout", "\(PostgresServerOptions.milliseconds(lockTimeout))"))
         }
-    }
-
-    private init(parsingKeywords text: String) throws {
-        self.init()
-        var rest = Substring(text)
-        while true {
-            rest = rest.drop { $0 == " " }
-            guard !rest.isEmpty else { break }
-            guard let equals = rest.firstIndex(of: "=") else {
-                throw PostgresError(
-                    code: .configuration,
-                    message:
-                        "expected key=value in the connection string near '\(rest.prefix(20).split(separator: " ").first ?? "")'"
-                )
-            }
-            let key = String(rest[..<equals]).trimmingCharacters(in: .whitespaces)
-            rest = rest[rest.index(after: equals)...].drop { $0 == " " }
-            var value = ""
-            if rest.first == "'" {
-                rest = rest.dropFirst()
-                var closed = false
-                while let character = rest.first {
-                    rest = rest.dropFirst()
-                    if character == "\\", let next = rest.first {
-                        value.append(next)
-                        rest = rest.dropFirst()
-                    } else if character == "'" {
-                        closed = true
-                        break
-                    } else {
-                        value.append(character)
-                    }
-                }
-                guard closed else {
-                    throw PostgresError(code: .configuration, message: "unterminated quote in the value of \(key)")
-                }
-            } else {
-                let end = rest.firstIndex(of: " ") ?? rest.endIndex
-                value = String(rest[..<end])
-                rest = rest[end...]
-            }
-            switch key {
-            case "host", "hostaddr": host = value
-            case "port":
-                guard let number = Int(value) else {
-                    throw PostgresError(code: .configuration, message: "port must be a number")
-                }
-                port = number
-            case "user": user = value
-            case "password": password = value
-            case "dbname": database = value
-            case "connect_timeout":
-                guard let seconds = Int(value), seconds > 0 else {
-                    throw PostgresError(
-                        code: .configuration, message: "connect_timeout must be a positive number of seconds")
-                }
-                connectTimeout = .seconds(seconds)
-            case "application_name": applicationName = value
-            default: parameters[key] = value
-            }
+        if let keepalives {
+            options.defaults += [
+                ("tcp_keepalives_idle", "\(PostgresServerOptions.seconds(keepalives.idle))"),
+                ("tcp_keepalives_interval", "\(PostgresServerOptions.seconds(keepalives.interval))"),
+                ("tcp_keepalives_count", "\(max(1, keepalives.count))"),
+            ]
         }
+        if let tcpUserTimeout {
+            options.defaults.append(("tcp_user_timeout", "\(PostgresServerOptions.milliseconds(tcpUserTimeout))"))
+        }
+        return options
     }
 
     /// Keyword/value pairs for `PQconnectdbParams`.
@@ -146,11 +120,25 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         if let user { pairs.append(("user", user)) }
         if let password { pairs.append(("password", password)) }
         if let database { pairs.append(("dbname", database)) }
-        pairs.append(("connect_timeout", String(max(1, connectTimeout.components.seconds))))
+        pairs.append(("connect_timeout", String(PostgresServerOptions.seconds(connectTimeout))))
         pairs.append(("application_name", applicationName))
-        // Text results in a fixed, parseable form regardless of server settings.
-        pairs.append(("options", "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c extra_float_digits=3"))
-        for (key, value) in parameters.sorted(by: { $0.key < $1.key }) { pairs.append((key, value)) }
+        if let keepalives {
+            pairs += [
+                ("keepalives", "1"),
+                ("keepalives_idle", String(PostgresServerOptions.seconds(keepalives.idle))),
+                ("keepalives_interval", String(PostgresServerOptions.seconds(keepalives.interval))),
+                ("keepalives_count", String(max(1, keepalives.count))),
+            ]
+        } else {
+            pairs.append(("keepalives", "0"))
+        }
+        if let tcpUserTimeout {
+            pairs.append(("tcp_user_timeout", String(PostgresServerOptions.milliseconds(tcpUserTimeout))))
+        }
+        pairs.append(("options", serverOptions.text))
+        for (key, value) in parameters.sorted(by: { $0.key < $1.key }) where key != "options" {
+            pairs.append((key, value))
+        }
         return pairs
     }
 

@@ -60,11 +60,18 @@ public final class PostgresConnection: Sendable {
     public let endpoint: String
     /// The server process id of this session.
     public let backendPID: Int32
+    /// Cancels and cuts a call the server does not answer (response timeout, `close()`).
+    let interrupter: ConnectionInterrupter
+
+    /// How long `close()` lets a running statement react to its cancel request before the
+    /// socket is shut down under it.
+    static let closeGrace: Duration = .seconds(1)
 
     private init(
         handle: Handle, queue: ConnectionExecutor, endpoint: String, backendPID: Int32, logger: Logger,
-        notices: NoticeSink
+        notices: NoticeSink, interrupter: ConnectionInterrupter
     ) {
+        self.interrupter = interrupter
         self.handle = handle
         self.queue = queue
         self.endpoint = endpoint
@@ -74,7 +81,7 @@ public final class PostgresConnection: Sendable {
     }
 
     deinit {
-        if let connection = handle.connection { PQfinish(connection) }
+        if let connection = handle.connection { interrupter.finish { PQfinish(connection) } }
         queue.stop()
     }
 
@@ -88,46 +95,67 @@ public final class PostgresConnection: Sendable {
         let queue = ConnectionExecutor(name: "choreo.postgres")
         let endpoint = configuration.description
         let notices = NoticeSink(logger: logger)
-        let (handle, pid): (Handle, Int32) = try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                let pairs = configuration.libpqParameters
-                let connection = withCStringArray(pairs.map(\.0)) { keywords in
-                    withCStringArray(pairs.map(\.1)) { values in
-                        PQconnectdbParams(keywords, values, 0)
+        let (handle, pid, interrupter): (Handle, Int32, ConnectionInterrupter) =
+            try await withCheckedThrowingContinuation {
+                continuation in
+                queue.async {
+                    let pairs = configuration.libpqParameters
+                    let connection = withCStringArray(pairs.map(\.0)) { keywords in
+                        withCStringArray(pairs.map(\.1)) { values in
+                            PQconnectdbParams(keywords, values, 0)
+                        }
                     }
+                    guard let connection, PQstatus(connection) == CONNECTION_OK else {
+                        let reason = connection.map { Self.lastError($0) } ?? "out of memory"
+                        if let connection { PQfinish(connection) }
+                        continuation.resume(
+                            throwing: PostgresError(
+                                code: .connectionFailed, message: "cannot connect to \(endpoint): \(reason)"))
+                        queue.stop()
+                        return
+                    }
+                    notices.install(on: connection)
+                    let interrupter = ConnectionInterrupter(
+                        socket: PQsocket(connection), cancel: CancelRequest(connection: connection),
+                        responseTimeout: configuration.responseTimeout)
+                    continuation.resume(returning: (Handle(connection), PQbackendPID(connection), interrupter))
                 }
-                guard let connection, PQstatus(connection) == CONNECTION_OK else {
-                    let reason = connection.map { Self.lastError($0) } ?? "out of memory"
-                    if let connection { PQfinish(connection) }
-                    continuation.resume(
-                        throwing: PostgresError(
-                            code: .connectionFailed, message: "cannot connect to \(endpoint): \(reason)"))
-                    queue.stop()
-                    return
-                }
-                notices.install(on: connection)
-                continuation.resume(returning: (Handle(connection), PQbackendPID(connection)))
             }
-        }
         return PostgresConnection(
-            handle: handle, queue: queue, endpoint: endpoint, backendPID: pid, logger: logger, notices: notices)
+            handle: handle, queue: queue, endpoint: endpoint, backendPID: pid, logger: logger, notices: notices,
+            interrupter: interrupter)
     }
 
     /// Whether the connection was closed or found broken.
     public var isClosed: Bool { state.withLock { $0.closed } }
 
-    /// Closes the connection; idempotent. Notification streams end.
+    /// Closes the connection; idempotent. Notification streams end, and calls not yet
+    /// started fail with `.connectionClosed`.
+    ///
+    /// Prompt even when the server hangs: a statement still running is cancelled
+    /// (`PQcancel`, sent from another thread) and, if it has not returned a second later
+    /// (the server or the network does not answer), its socket is shut down, so the
+    /// statement fails and the connection's thread is free. Safe to call from any task
+    /// while another one waits in a call on this connection.
     public func close() async {
+        markClosed(error: nil)
+        interrupter.abandonRunningCall(grace: Self.closeGrace)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
-                self.markClosed(error: nil)
                 if let connection = self.handle.connection {
-                    PQfinish(connection)
+                    self.interrupter.finish { PQfinish(connection) }
                     self.handle.connection = nil
                 }
                 continuation.resume()
             }
         }
+    }
+
+    /// Asks the server to stop the statement this connection runs now, if any (`PQcancel`);
+    /// returns at once. The statement fails with SQLSTATE 57014 (retriable); the connection
+    /// stays usable. Safe to call from any task.
+    public func cancel() {
+        interrupter.cancelRunningCall()
     }
 
     /// Runs `body` with the `PGconn` on the connection's queue, after syncing pipelined
@@ -136,6 +164,8 @@ public final class PostgresConnection: Sendable {
         syncingPipeline: Bool = true, _ body: @escaping @Sendable (OpaquePointer) throws -> T
     ) async throws -> T {
         let run: @Sendable (OpaquePointer) throws -> T = { connection in
+            self.interrupter.begin()
+            defer { self.interrupter.end() }
             if syncingPipeline, let error = self.drainPipeline(on: connection) { throw error }
             return try body(connection)
         }
@@ -305,9 +335,12 @@ public final class PostgresConnection: Sendable {
             return
         default:
             if PQstatus(connection) != CONNECTION_OK {
+                let reason =
+                    interrupter.timedOut
+                    ? "no reply within the response timeout (\(interrupter.responseTimeout.map { "\($0)" } ?? "")); the connection was abandoned"
+                    : Self.lastError(connection)
                 let error = PostgresError(
-                    code: .connectionClosed,
-                    message: "lost the connection to \(endpoint): \(Self.lastError(connection))")
+                    code: .connectionClosed, message: "lost the connection to \(endpoint): \(reason)")
                 markClosed(error: error)
                 throw error
             }

@@ -52,17 +52,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    /// Whether trying again later may succeed: connection failures and losses,
-    /// serialization failures, deadlocks, lock timeouts, server shutdown, too many connections,
-    /// and a cached prepared statement gone stale inside a transaction.
+    /// Whether trying again later may succeed: connection failures and losses, a cached
+    /// prepared statement gone stale inside a transaction, and every SQLSTATE that
+    /// `SQLState.isTransient` names (outages, failover, resource shortage, timeouts,
+    /// serialization failures and deadlocks). A database outage is never a reason to give
+    /// up on an event.
     public var isRetriable: Bool {
         if code == .connectionFailed || code == .connectionClosed || isStalePreparedStatement { return true }
-        guard let sqlState else { return false }
-        if sqlState.rawValue.hasPrefix("08") { return true }
-        return [
-            .serializationFailure, .deadlockDetected, .lockNotAvailable, .adminShutdown, .crashShutdown,
-            .cannotConnectNow, .tooManyConnections, .queryCanceled,
-        ].contains(sqlState)
+        return sqlState?.isTransient == true
     }
 
     /// SQLSTATE 23505.
