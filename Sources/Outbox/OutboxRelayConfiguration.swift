@@ -33,10 +33,11 @@ public struct OutboxRelayConfiguration: Sendable {
     /// How long a graceful shutdown waits for an in-flight batch before abandoning it
     /// (default 5 s). Abandoned rows stay in the outbox.
     public var shutdownGracePeriod: Duration = .seconds(5)
-    /// The most message bytes (data, key and headers) in flight at once (default 64 MiB):
-    /// the relay reads no further rows while this much awaits delivery reports, and reads at
-    /// most a `maxBatchesInFlight`-th of it at a time, so its memory is bounded by bytes, not
-    /// only by rows. A single row larger than the bound is still read, alone.
+    /// The most message bytes (data and key) the relay holds at once (default 64 MiB; at
+    /// least 1,024): awaiting delivery reports, plus the rows of a read on their way to
+    /// becoming messages. It reads at most an eighth of this at a time, and only while at
+    /// most half of it awaits delivery, so its memory is bounded by bytes, not only by rows.
+    /// A row larger than a read's share is still read, alone.
     public var maxInFlightBytes: Int = 64 * 1024 * 1024
     /// First and largest wait before a blocked key's row is tried again (defaults 1 s and
     /// 60 s; doubles in between). See `OutboxBlockedKey`.

@@ -3,7 +3,7 @@ import Kafka
 import Logging
 import Postgres
 
-/// The active relay's pipeline: up to `maxBatchesInFlight` batches, and at most
+/// The active relay's pipeline: up to `maxBatchesInFlight` batches, within
 /// `maxInFlightBytes` of messages, are produced at once, read in id order, and removed
 /// oldest first as their delivery reports come back.
 ///
@@ -105,17 +105,20 @@ struct RelayPipeline {
     /// nothing is left.
     mutating func fill(on work: PostgresConnection, producer: KafkaProducer) async throws {
         exhausted = false
+        // A read's rows exist about three times while they become messages (the query result,
+        // the decoded rows, the messages; librdkafka's copy is what stays in flight). So a read
+        // takes at most an eighth of the bound, and starts only while at most half of it is in
+        // flight: in flight and being read together stay within the bound.
+        let readBudget = max(1, configuration.maxInFlightBytes / 8)
         while accepting && inFlight.count < configuration.maxBatchesInFlight
-            && inFlightBytes < configuration.maxInFlightBytes
+            && inFlightBytes <= configuration.maxInFlightBytes / 2
         {
             if ContinuousClock.now - runStarted >= configuration.rescanInterval && highWaterMark != nil {
                 accepting = false
                 return
             }
             if highWaterMark == nil { try await releaseGoneBlockers(on: work) }
-            let budget = min(
-                configuration.maxInFlightBytes - inFlightBytes,
-                max(1, configuration.maxInFlightBytes / configuration.maxBatchesInFlight))
+            let budget = readBudget
             let (rows, late) = try await fetch(on: work, byteBudget: budget)
             if late {
                 accepting = false
