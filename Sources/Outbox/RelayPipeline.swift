@@ -297,22 +297,25 @@ struct RelayPipeline {
     private func fetch(on work: PostgresConnection, byteBudget: Int) async throws -> (rows: [OutboxRow], late: Bool) {
         let limit = configuration.batchSize
         let mark = highWaterMark ?? 0
+        // Without blocks, `unblocked` is true and the planner folds the filter away.
+        let unblocked = blocks.isEmpty
         let filter = blocks.filter(now: .now)
         let result = try await work.query(
             """
             SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at,
                    (SELECT count(*) FROM \(unsafeSQL: schema.table)
                     WHERE delivered_at IS NULL AND id <= \(mark)
-                      AND (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
-                      AND id <> ALL(\(filter.keylessIDs)::bigint[]))::bigint
+                      AND (\(unblocked)::boolean OR (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
+                            AND id <> ALL(\(filter.keylessIDs)::bigint[])))::bigint
             FROM (
                 SELECT *, row_number() OVER w AS n,
                        sum(octet_length(payload::text) + COALESCE(octet_length(partition_key), 0)) OVER w AS running
                 FROM (
                     SELECT * FROM \(unsafeSQL: schema.table)
                     WHERE delivered_at IS NULL AND id > \(mark)
-                      AND ((partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
-                            AND id <> ALL(\(filter.keylessIDs)::bigint[])
+                      AND (\(unblocked)::boolean
+                           OR (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
+                              AND id <> ALL(\(filter.keylessIDs)::bigint[])
                            OR id = ANY(\(filter.dueIDs)::bigint[]))
                     ORDER BY id LIMIT \(limit)
                 ) page
