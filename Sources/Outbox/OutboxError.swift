@@ -20,6 +20,10 @@ public struct OutboxError: Error, Sendable, CustomStringConvertible {
         public static let configuration = Code(name: "configuration")
         /// A stored row cannot be turned into a Kafka message (bad headers JSON).
         public static let malformedRow = Code(name: "malformed-row")
+        /// A row's topic is not declared in `topics/` for its event type (relay with a project root).
+        public static let undeclaredTopic = Code(name: "undeclared-topic")
+        /// A row's topic does not exist on the broker.
+        public static let unknownTopic = Code(name: "unknown-topic")
     }
 
     public var code: Code

@@ -153,6 +153,7 @@ public final class OutboxRelay: Service, Sendable {
         var loop = ActiveLoopState(initialBackoff: configuration.initialBackoff)
         var pipeline = RelayPipeline(schema: schema, configuration: configuration, logger: logger)
         do {
+            try await pipeline.loadBlocks(on: work)
             while !isStopping || !pipeline.inFlight.isEmpty {
                 if lockLost.withLock({ $0 }) {
                     throw OutboxError(code: .configuration, message: "the relay's lock session ended")
@@ -171,6 +172,7 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 if !isStopping {
                     try await pipeline.fill(on: work, producer: try currentProducer())
+                    publish(&pipeline)
                 }
                 guard !pipeline.inFlight.isEmpty else {
                     try await housekeeping(on: work, loop: &loop)
@@ -181,11 +183,22 @@ public final class OutboxRelay: Service, Sendable {
                     producerBox.withLock { $0 }?.fatalError != nil
                 }
                 record(completion, loop: &loop)
+                publish(&pipeline)
                 try await housekeeping(on: work, loop: &loop)
             }
         } catch {
             await pipeline.abandon()
             throw error
+        }
+    }
+
+    /// Copies the pipeline's bytes in flight and, when they changed, its blocked keys into `metrics`.
+    private func publish(_ pipeline: inout RelayPipeline) {
+        let blocked = pipeline.blocksChanged ? pipeline.blocks.all : nil
+        pipeline.blocksChanged = false
+        stats.withLock {
+            $0.inFlightBytes = pipeline.inFlightBytes
+            if let blocked { $0.blockedKeys = blocked }
         }
     }
 
@@ -230,6 +243,7 @@ public final class OutboxRelay: Service, Sendable {
                     "published": "\(snapshot.published)", "failed": "\(snapshot.failed)",
                     "backlog": "\(snapshot.backlog)", "oldest_age_s": "\(snapshot.oldestPendingAge)",
                     "producer_restarts": "\(snapshot.producerRestarts)",
+                    "blocked_keys": "\(snapshot.blockedKeys.count)",
                 ])
         }
         if let keep = configuration.keepDelivered, now - loop.lastCleanup >= .seconds(60) {
@@ -241,16 +255,9 @@ public final class OutboxRelay: Service, Sendable {
     /// Queries the backlog (rows waiting and the oldest's age) into `metrics`.
     @discardableResult
     public func refreshBacklog(on work: PostgresConnection) async throws -> OutboxRelayMetrics {
-        let rows = try await work.query(
-            """
-            SELECT count(*)::bigint, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::float8
-            FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL
-            """
-        )
-        let backlog = try rows.first?.decode(Int64.self, column: 0) ?? 0
-        let age = try rows.first?.decode(Double.self, column: 1) ?? 0
+        let (backlog, age) = try await OutboxStatus.backlog(schema: schema, on: work)
         return stats.withLock {
-            $0.backlog = Int(backlog)
+            $0.backlog = backlog
             $0.oldestPendingAge = age
             return $0
         }

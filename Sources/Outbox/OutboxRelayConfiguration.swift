@@ -33,24 +33,44 @@ public struct OutboxRelayConfiguration: Sendable {
     /// How long a graceful shutdown waits for an in-flight batch before abandoning it
     /// (default 5 s). Abandoned rows stay in the outbox.
     public var shutdownGracePeriod: Duration = .seconds(5)
+    /// The most message bytes (data and key) the relay holds at once (default 64 MiB; at
+    /// least 1,024): awaiting delivery reports, plus the rows of a read on their way to
+    /// becoming messages. It reads at most an eighth of this at a time, and only while at
+    /// most half of it awaits delivery, so its memory is bounded by bytes, not only by rows.
+    /// A row larger than a read's share is still read, alone.
+    public var maxInFlightBytes: Int = 64 * 1024 * 1024
+    /// First and largest wait before a blocked key's row is tried again (defaults 1 s and
+    /// 60 s; doubles in between). See `OutboxBlockedKey`.
+    public var blockedKeyInitialBackoff: Duration = .seconds(1)
+    public var blockedKeyMaximumBackoff: Duration = .seconds(60)
+    /// Event type (`order.placed.v1`) to the topics `topics/` declares it on. When set (the
+    /// CLI sets it when run with a project root), a row whose topic is not declared for its
+    /// type blocks its key (`undeclared-topic`). `nil` (default) checks nothing.
+    public var declaredTopics: [String: Set<String>]?
     /// The advisory-lock key that elects the one active relay per database; defaults to a
     /// stable hash of the table name.
     public var lockKey: Int64?
-    /// The producer. The relay forces `enableIdempotence = true`, `acks = all`, no message
-    /// timeout and librdkafka's `enable.gapless.guarantee`, so that a delivery never times
-    /// out leaving later rows of its key delivered.
+    /// The producer. The relay runs it with `enableIdempotence = true`, `acks = all`, no
+    /// message timeout and librdkafka's `enable.gapless.guarantee`, so that a delivery never
+    /// times out leaving later rows of its key delivered. A producer configuration that
+    /// weakens any of these (typed or as a raw property) is refused, never overwritten:
+    /// see `RelaySafetySettings`.
     public var producer: KafkaProducerConfiguration
 
     /// Uses `producer` with its `linger` set to 1 ms (set it again after `init` to
     /// override): the relay hands librdkafka whole batches, so waiting longer for more
     /// messages adds latency and no throughput (measured: p50 4.9 ms instead of 12.7 ms
     /// commit-to-consumer at 2,000 events/s, same events/s).
-    public init(producer: KafkaProducerConfiguration) {
+    /// - Throws: `OutboxError.configuration` when `producer` weakens the relay's safety
+    ///   settings (`RelaySafetySettings`), naming the setting.
+    public init(producer: KafkaProducerConfiguration) throws {
+        try RelaySafetySettings.check(producer)
         self.producer = producer
         self.producer.linger = .milliseconds(1)
     }
 
     func validated() throws -> OutboxRelayConfiguration {
+        try RelaySafetySettings.check(producer)
         guard (1...50_000).contains(batchSize) else {
             throw OutboxError(code: .configuration, message: "batchSize must be between 1 and 50000, got \(batchSize)")
         }
@@ -58,17 +78,20 @@ public struct OutboxRelayConfiguration: Sendable {
             throw OutboxError(
                 code: .configuration, message: "maxBatchesInFlight must be between 1 and 16, got \(maxBatchesInFlight)")
         }
+        guard maxInFlightBytes >= 1024 else {
+            throw OutboxError(
+                code: .configuration, message: "maxInFlightBytes must be at least 1024, got \(maxInFlightBytes)")
+        }
         guard pollInterval > .zero, standbyRetryInterval > .zero, initialBackoff > .zero,
-            maximumBackoff >= initialBackoff
+            maximumBackoff >= initialBackoff, blockedKeyInitialBackoff > .zero,
+            blockedKeyMaximumBackoff >= blockedKeyInitialBackoff
         else {
             throw OutboxError(
-                code: .configuration, message: "intervals must be positive and maximumBackoff ≥ initialBackoff")
+                code: .configuration,
+                message: "intervals must be positive and each maximum backoff ≥ its initial backoff")
         }
         var copy = self
-        copy.producer.enableIdempotence = true
-        copy.producer.acks = .all
-        copy.producer.messageTimeout = .zero
-        copy.producer.client.rawProperties["enable.gapless.guarantee"] = "true"
+        RelaySafetySettings.apply(to: &copy.producer)
         return copy
     }
 }

@@ -15,6 +15,10 @@ public struct OutboxRelayMetrics: Sendable, Equatable {
     /// Rows waiting, and the age of the oldest, at the last backlog check.
     public var backlog: Int = 0
     public var oldestPendingAge: TimeInterval = 0
+    /// Keys blocked by a row that cannot be published, oldest blocker first.
+    public var blockedKeys: [OutboxBlockedKey] = []
+    /// Message bytes awaiting delivery reports now (bounded by `maxInFlightBytes`).
+    public var inFlightBytes: Int = 0
 
     public init() {}
 }

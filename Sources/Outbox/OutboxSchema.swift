@@ -40,8 +40,14 @@ public struct OutboxSchema: Sendable {
         return name.utf8.allSatisfy { isLetter($0) || ($0 >= 48 && $0 <= 57) }
     }
 
-    /// The migrations that create the table, its pending-rows index and the notify trigger.
-    /// Apply them with `Migrator` on the service database; they are idempotent.
+    /// The table where the relay records the keys it cannot publish (`choreo relay status`).
+    public var blockedTable: String { "\(table)_blocked" }
+
+    /// The migrations that create the table, its pending-rows index and the notify trigger;
+    /// then make `payload` a `json` column, which keeps the bytes the writer validated and
+    /// sized exactly (`jsonb` re-serialises them); then create the blocked-keys table.
+    /// Apply them with `Migrator` on the service database; they are idempotent and work on
+    /// databases created by earlier versions (existing rows keep the text `jsonb` gave them).
     public var migrations: [Migration] {
         [
             Migration(
@@ -71,7 +77,29 @@ public struct OutboxSchema: Sendable {
                     CREATE TRIGGER \(table)_notify_trg AFTER INSERT ON \(table)
                         FOR EACH STATEMENT EXECUTE FUNCTION \(table)_notify();
                     """
-            )
+            ),
+            Migration(
+                id: "choreo-outbox-002-\(table)-payload-json",
+                sql: """
+                    ALTER TABLE \(table) ALTER COLUMN payload TYPE json USING payload::json;
+                    """
+            ),
+            Migration(
+                id: "choreo-outbox-003-\(blockedTable)",
+                sql: """
+                    CREATE TABLE IF NOT EXISTS \(blockedTable) (
+                        blocker_id      bigint      PRIMARY KEY,
+                        partition_key   text,
+                        topic           text        NOT NULL,
+                        event_type      text        NOT NULL,
+                        code            text        NOT NULL,
+                        reason          text        NOT NULL,
+                        blocked_since   timestamptz NOT NULL DEFAULT clock_timestamp(),
+                        attempts        integer     NOT NULL DEFAULT 1,
+                        next_attempt_at timestamptz NOT NULL
+                    );
+                    """
+            ),
         ]
     }
 

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Kafka
 import Postgres
 
 /// Records events in the outbox inside the caller's database transaction.
@@ -18,8 +19,15 @@ public struct OutboxWriter: Sendable {
     public let source: String
     public let routes: OutboxRoutes
     public let schema: OutboxSchema
-    /// The largest data accepted, in bytes (default 1 MiB, Kafka's default message size).
-    public var maxDataBytes: Int = 1_000_000
+    /// The largest Kafka message accepted, in bytes: the data, the key and every header's
+    /// name and value, counted as the relay's producer counts them (default 1,000,000, the
+    /// default `message.max.bytes` of `KafkaProducerConfiguration` and librdkafka). Set it to
+    /// the relay producer's `maxMessageBytes` if that differs; the relay blocks a row's key
+    /// when its message is larger.
+    public var maxMessageBytes: Int = KafkaProducerConfiguration(bootstrapServers: "").maxMessageBytes
+    /// The largest header set accepted (names and values), in bytes (default 64 KiB, the
+    /// producer's default `maxHeaderBytes`).
+    public var maxHeaderBytes: Int = KafkaProducerConfiguration(bootstrapServers: "").maxHeaderBytes
 
     public init(
         registry: ContractRegistry,
@@ -73,7 +81,7 @@ public struct OutboxWriter: Sendable {
         default:
             return """
                 INSERT INTO \(unsafeSQL: schema.table) (event_id, topic, partition_key, event_type, headers, payload)
-                SELECT e, t, k, y, h::jsonb, p::jsonb
+                SELECT e, t, k, y, h::jsonb, p::json
                 FROM unnest(\(records.map(\.envelope.id))::uuid[], \(records.map(\.topic))::text[],
                             \(records.map(\.key))::text[], \(records.map(\.envelope.type.description))::text[],
                             \(records.map(\.headersText))::text[], \(records.map { String(decoding: $0.data, as: UTF8.self) })::text[])
@@ -86,10 +94,10 @@ public struct OutboxWriter: Sendable {
     /// Validates `event` and builds its envelope and row, without touching the database.
     /// - Throws: `OutboxError` (`contract-violation`, `unknown-type`, `no-topic`, `too-large`).
     public func prepare(_ event: OutboxEvent) throws -> OutboxRecord {
-        guard event.data.count <= maxDataBytes else {
+        guard event.data.count <= maxMessageBytes else {
             throw OutboxError(
                 code: .tooLarge,
-                message: "\(event.type) data has \(event.data.count) bytes; the limit is \(maxDataBytes)"
+                message: "\(event.type) data has \(event.data.count) bytes; the message limit is \(maxMessageBytes)"
             )
         }
         guard let topic = event.topic ?? routes.topic(for: event.type) else {
@@ -116,9 +124,14 @@ public struct OutboxWriter: Sendable {
             causationID: event.causationID,
             traceparent: event.traceparent
         )
+        let headers = envelope.kafkaHeaders()
+        let size = OutboxMessageSize(key: Array(event.key.utf8), valueBytes: event.data.count, headers: headers)
+        if let violation = size.violation(maxMessageBytes: maxMessageBytes, maxHeaderBytes: maxHeaderBytes) {
+            throw OutboxError(code: .tooLarge, message: "\(event.type): \(violation)")
+        }
         return OutboxRecord(
             envelope: envelope, topic: topic, key: event.key, data: event.data,
-            headersJSON: OutboxHeaders.encode(envelope.kafkaHeaders()))
+            headersJSON: OutboxHeaders.encode(headers))
     }
 }
 

@@ -3,23 +3,41 @@ import Kafka
 import Logging
 import Postgres
 
-/// The active relay's pipeline: up to `maxBatchesInFlight` batches are produced at once,
-/// read in id order, and removed oldest first as their delivery reports come back.
+/// The active relay's pipeline: up to `maxBatchesInFlight` batches, within
+/// `maxInFlightBytes` of messages, are produced at once, read in id order, and removed
+/// oldest first as their delivery reports come back.
 ///
 /// Order and completeness: a *run* reads rows above a high-water mark (the last id it
 /// read). Each read also counts, in the same snapshot, the pending rows at or below the
-/// mark; when that count exceeds the rows the run still holds, a transaction committed late
-/// with a smaller id, and the run stops reading, drains, and starts again from the oldest
-/// pending row. Because one key's rows commit in id order (the writer's rule), any later
-/// row of that key is invisible to a snapshot that does not yet show the late row, so
-/// nothing of its key is read past it. Runs also restart every `rescanInterval`, and after
-/// any failed delivery (the failed row and every later row of its key stay, per
-/// `OutboxDeliveryOutcome`, across the run's batches).
+/// mark; when that count differs from the rows the run still holds, a transaction committed
+/// late with a smaller id (or a key was released), and the run stops reading, drains, and
+/// starts again from the oldest pending row. Because one key's rows commit in id order (the
+/// writer's rule), any later row of that key is invisible to a snapshot that does not yet
+/// show the late row, so nothing of its key is read past it. Runs also restart every
+/// `rescanInterval`, after any failed delivery (the failed row and every later row of its
+/// key stay, per `OutboxDeliveryOutcome`, across the run's batches), and when a key is blocked.
+///
+/// Blocked keys (`RelayBlocks`): a row that cannot be published — its message is too large,
+/// its headers are malformed, its topic is undeclared or unknown to the broker, or the
+/// producer refused it permanently (`KafkaError.isPermanentForMessage`) — blocks its key.
+/// Reads and the late-commit count leave the key's rows out, so its later rows are neither
+/// published nor counted; other keys flow. The blocker is read again when its backoff is due;
+/// once delivered, the key's rows are counted again, the count differs, and a new run reads
+/// them in order.
 struct RelayPipeline {
+    /// A row in flight: what is needed once its delivery report arrives.
+    struct Sent {
+        var id: Int64
+        var key: String?
+        var topic: String
+        var eventType: String
+        /// The row blocked its key and this is another attempt.
+        var isBlocker: Bool
+    }
+
     struct Batch {
-        var rows: [OutboxRow]
-        /// Indices of `rows` that became messages (the others are malformed rows).
-        var sendable: [Int]
+        var rows: [Sent]
+        var bytes: Int
         /// Enqueued in id order before the next batch is read, so per-partition order holds.
         var deliveries: PendingDeliveries
     }
@@ -35,13 +53,19 @@ struct RelayPipeline {
     let schema: OutboxSchema
     let configuration: OutboxRelayConfiguration
     let logger: Logger
+    private let store: RelayBlockStore
 
     private(set) var inFlight: [Batch] = []
+    private(set) var inFlightBytes = 0
     private var highWaterMark: Int64?
     private var outstanding = 0
     private var accepting = true
     private var runStarted = ContinuousClock.now
-    private var blockedKeys: Set<String> = []
+    private var runBlockedKeys: Set<String> = []
+    private(set) var blocks: RelayBlocks
+    private var brokerTopics: BrokerTopics
+    /// Set when `blocks` changed; the relay copies them into its metrics and clears it.
+    var blocksChanged = false
     /// Whether the last read found nothing new.
     private(set) var exhausted = false
     /// A failure happened in this run: back off once it drains.
@@ -52,6 +76,17 @@ struct RelayPipeline {
         self.schema = schema
         self.configuration = configuration
         self.logger = logger
+        self.store = RelayBlockStore(schema: schema)
+        self.blocks = RelayBlocks(
+            initialBackoff: configuration.blockedKeyInitialBackoff,
+            maximumBackoff: configuration.blockedKeyMaximumBackoff)
+        self.brokerTopics = BrokerTopics(client: configuration.producer.client, logger: logger)
+    }
+
+    /// Loads the blocks a previous active relay recorded; each is retried at once.
+    mutating func loadBlocks(on work: PostgresConnection) async throws {
+        blocks.load(try await store.loadPending(on: work))
+        blocksChanged = true
     }
 
     /// Starts a new run from the oldest pending row. Only when nothing is in flight.
@@ -60,21 +95,31 @@ struct RelayPipeline {
         highWaterMark = nil
         outstanding = 0
         accepting = true
-        blockedKeys = []
+        runBlockedKeys = []
         runHadFailures = false
         runHadFatal = false
         runStarted = .now
     }
 
-    /// Reads and starts producing batches until the window is full or nothing is left.
+    /// Reads and starts producing batches until the window (batches or bytes) is full or
+    /// nothing is left.
     mutating func fill(on work: PostgresConnection, producer: KafkaProducer) async throws {
         exhausted = false
-        while accepting && inFlight.count < configuration.maxBatchesInFlight {
+        // A read's rows exist about three times while they become messages (the query result,
+        // the decoded rows, the messages; librdkafka's copy is what stays in flight). So a read
+        // takes at most an eighth of the bound, and starts only while at most half of it is in
+        // flight: in flight and being read together stay within the bound.
+        let readBudget = max(1, configuration.maxInFlightBytes / 8)
+        while accepting && inFlight.count < configuration.maxBatchesInFlight
+            && inFlightBytes <= configuration.maxInFlightBytes / 2
+        {
             if ContinuousClock.now - runStarted >= configuration.rescanInterval && highWaterMark != nil {
                 accepting = false
                 return
             }
-            let (rows, late) = try await fetch(on: work)
+            if highWaterMark == nil { try await releaseGoneBlockers(on: work) }
+            let budget = readBudget
+            let (rows, late) = try await fetch(on: work, byteBudget: budget)
             if late {
                 accepting = false
                 return
@@ -84,75 +129,203 @@ struct RelayPipeline {
                 return
             }
             highWaterMark = last.id
-            outstanding += rows.count
             var messages: [KafkaProducerMessage] = []
-            var sendable: [Int] = []
+            var sent: [Sent] = []
+            var bytes = 0
             messages.reserveCapacity(rows.count)
-            for (index, row) in rows.enumerated() {
-                do {
-                    messages.append(try row.message(defaultSource: configuration.defaultSource))
-                    sendable.append(index)
-                } catch {
-                    logger.error(
-                        "outbox row cannot be published; it blocks its key until fixed",
-                        metadata: ["id": "\(row.id)", "error": "\(error)"])
+            sent.reserveCapacity(rows.count)
+            for row in rows {
+                let isBlocker = blocks.entry(id: row.id) != nil
+                if !isBlocker && blocks.isBlocked(id: row.id, key: row.key) {
+                    continue  // its key was blocked by an earlier row of this read
+                }
+                switch await check(row) {
+                case .success(let message):
+                    if isBlocker { blocks.beginAttempt(id: row.id) } else { outstanding += 1 }
+                    bytes += OutboxMessageSize(message).total
+                    messages.append(message)
+                    sent.append(
+                        Sent(id: row.id, key: row.key, topic: row.topic, eventType: row.eventType, isBlocker: isBlocker)
+                    )
+                case .failure(let failure):
+                    try await block(
+                        id: row.id, key: row.key, topic: row.topic, eventType: row.eventType, code: failure.code,
+                        reason: failure.reason, on: work)
                 }
             }
+            guard !messages.isEmpty else { continue }
             let deliveries = await producer.enqueueBatch(messages)
-            inFlight.append(Batch(rows: rows, sendable: sendable, deliveries: deliveries))
+            inFlight.append(Batch(rows: sent, bytes: bytes, deliveries: deliveries))
+            inFlightBytes += bytes
+        }
+    }
+
+    struct Unpublishable: Error {
+        var code: String
+        var reason: String
+    }
+
+    /// The row's message, or why it can never be published as it is.
+    private mutating func check(_ row: OutboxRow) async -> Result<KafkaProducerMessage, Unpublishable> {
+        let message: KafkaProducerMessage
+        do {
+            message = try row.message(defaultSource: configuration.defaultSource)
+        } catch let error as OutboxError {
+            return .failure(Unpublishable(code: error.code.description, reason: error.message))
+        } catch {
+            return .failure(Unpublishable(code: OutboxError.Code.malformedRow.description, reason: "\(error)"))
+        }
+        let size = OutboxMessageSize(message)
+        if let violation = size.violation(
+            maxMessageBytes: configuration.producer.maxMessageBytes,
+            maxHeaderBytes: configuration.producer.maxHeaderBytes)
+        {
+            return .failure(Unpublishable(code: OutboxError.Code.tooLarge.description, reason: violation))
+        }
+        if let declared = configuration.declaredTopics, declared[row.eventType]?.contains(row.topic) != true {
+            return .failure(
+                Unpublishable(
+                    code: OutboxError.Code.undeclaredTopic.description,
+                    reason: "topics/ does not declare \(row.eventType) on topic \(row.topic)"))
+        }
+        if await brokerTopics.exists(row.topic) == false {
+            return .failure(
+                Unpublishable(
+                    code: OutboxError.Code.unknownTopic.description,
+                    reason: "the broker has no topic \(row.topic)"))
+        }
+        return .success(message)
+    }
+
+    /// Blocks the key of row `id` (or records another failed attempt of its blocker), logs it
+    /// once per block and once per retry, and stores it for `choreo relay status`.
+    private mutating func block(
+        id: Int64, key: String?, topic: String, eventType: String, code: String, reason: String,
+        on work: PostgresConnection
+    ) async throws {
+        let (block, isNew) = blocks.recordFailure(
+            id: id, key: key, topic: topic, eventType: eventType, code: code, reason: reason)
+        blocksChanged = true
+        let delay = blocks.backoff(afterAttempts: block.attempts)
+        let metadata: Logger.Metadata = [
+            "key": "\(key ?? "<none>")", "id": "\(id)", "topic": "\(topic)", "type": "\(eventType)", "code": "\(code)",
+            "reason": "\(reason)", "attempts": "\(block.attempts)", "retry_in": "\(delay)",
+        ]
+        if isNew {
+            logger.error(
+                "outbox row cannot be published; its key is blocked, later rows of the key wait", metadata: metadata)
+            // The key's rows leave the count: stop reading ahead and start a new run.
+            accepting = false
+        } else {
+            logger.warning("outbox key still blocked; retrying with backoff", metadata: metadata)
+        }
+        try await store.save(block, on: work)
+    }
+
+    /// Releases keys whose due blocker is no longer pending (an operator deleted it).
+    private mutating func releaseGoneBlockers(on work: PostgresConnection) async throws {
+        let due = blocks.filter(now: .now).dueIDs
+        guard !due.isEmpty else { return }
+        let rows = try await work.query(
+            "SELECT id FROM \(unsafeSQL: schema.table) WHERE id = ANY(\(due)::bigint[]) AND delivered_at IS NULL")
+        let pending = Set(try rows.map { try $0.decode(Int64.self, column: 0) })
+        for id in due where !pending.contains(id) {
+            guard let block = blocks.remove(id: id) else { continue }
+            blocksChanged = true
+            try await store.delete(id: id, on: work)
+            logger.notice(
+                "outbox key released: its blocking row is gone",
+                metadata: ["key": "\(block.key ?? "<none>")", "id": "\(id)"])
         }
     }
 
     /// Awaits the oldest batch, removes its done rows, and reports what happened.
     mutating func completeOldest(on work: PostgresConnection, producerFatal: () -> Bool) async throws -> Completion {
         let batch = inFlight.removeFirst()
+        inFlightBytes -= batch.bytes
         let results = await batch.deliveries.wait()
         var completion = Completion()
         var succeeded = Array(repeating: false, count: batch.rows.count)
+        var permanent: [(Int, KafkaError)] = []
         for (position, result) in results.enumerated() {
             switch result {
-            case .success: succeeded[batch.sendable[position]] = true
+            case .success: succeeded[position] = true
             case .failure(let error):
                 completion.failed += 1
                 if completion.firstError == nil { completion.firstError = error }
                 if error.isFatal { completion.fatal = true }
+                if error.isPermanentForMessage || batch.rows[position].isBlocker { permanent.append((position, error)) }
             }
         }
         if producerFatal() { completion.fatal = true }
         let outcome = OutboxDeliveryOutcome(
-            rows: batch.rows.map { ($0.id, $0.key) }, succeeded: succeeded, blockedKeys: &blockedKeys)
+            rows: batch.rows.map { ($0.id, $0.key) }, succeeded: succeeded, blockedKeys: &runBlockedKeys)
         try await remove(outcome.delivered, on: work)
-        outstanding -= outcome.delivered.count
+        for (position, row) in batch.rows.enumerated() where row.isBlocker && succeeded[position] {
+            if blocks.remove(id: row.id) != nil {
+                blocksChanged = true
+                try await store.delete(id: row.id, on: work)
+                logger.notice(
+                    "outbox key released: its blocking row was delivered",
+                    metadata: ["key": "\(row.key ?? "<none>")", "id": "\(row.id)"])
+            }
+        }
+        for (position, error) in permanent {
+            let row = batch.rows[position]
+            try await block(
+                id: row.id, key: row.key, topic: row.topic, eventType: row.eventType,
+                code: error.isPermanentForMessage ? "delivery-refused" : "delivery-failed", reason: "\(error)",
+                on: work)
+        }
+        let delivered = Set(outcome.delivered)
+        outstanding -= batch.rows.reduce(0) { $0 + (!$1.isBlocker && delivered.contains($1.id) ? 1 : 0) }
         completion.delivered = outcome.delivered.count
         completion.retained = outcome.retained.count
         if !outcome.retained.isEmpty || completion.fatal {
             // Stop reading ahead: drain, then start again from the oldest pending row.
             accepting = false
-            runHadFailures = true
+            // Rows that now block their key wait for their own backoff, not the run's.
+            if permanent.count < completion.failed || completion.fatal { runHadFailures = true }
         }
         if completion.fatal { runHadFatal = true }
         return completion
     }
 
-    /// Rows above the high-water mark, and whether a row at or below it appeared late.
-    private func fetch(on work: PostgresConnection) async throws -> (rows: [OutboxRow], late: Bool) {
+    /// Rows above the high-water mark (at most `batchSize`, and at most `byteBudget` bytes of
+    /// payload and key beyond the first row), and whether the pending rows at or below it
+    /// changed. Rows of blocked keys are left out, except blockers due for an attempt.
+    private func fetch(on work: PostgresConnection, byteBudget: Int) async throws -> (rows: [OutboxRow], late: Bool) {
         let limit = configuration.batchSize
-        let result: PostgresRows
-        if let mark = highWaterMark {
-            result = try await work.query(
-                """
-                SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at,
-                       (SELECT count(*) FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL AND id <= \(mark))::bigint
-                FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL AND id > \(mark) ORDER BY id LIMIT \(limit)
-                """)
-        } else {
-            result = try await work.query(
-                """
-                SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at, 0::bigint
-                FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL ORDER BY id LIMIT \(limit)
-                """)
-        }
-        if let first = result.first, try first.decode(Int64.self, column: 8) != Int64(outstanding) {
+        let mark = highWaterMark ?? 0
+        // Without blocks, `unblocked` is true and the planner folds the filter away.
+        let unblocked = blocks.isEmpty
+        let filter = blocks.filter(now: .now)
+        let result = try await work.query(
+            """
+            SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at,
+                   (SELECT count(*) FROM \(unsafeSQL: schema.table)
+                    WHERE delivered_at IS NULL AND id <= \(mark)
+                      AND (\(unblocked)::boolean OR (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
+                            AND id <> ALL(\(filter.keylessIDs)::bigint[])))::bigint
+            FROM (
+                SELECT *, row_number() OVER w AS n,
+                       sum(octet_length(payload::text) + COALESCE(octet_length(partition_key), 0)) OVER w AS running
+                FROM (
+                    SELECT * FROM \(unsafeSQL: schema.table)
+                    WHERE delivered_at IS NULL AND id > \(mark)
+                      AND (\(unblocked)::boolean
+                           OR (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
+                              AND id <> ALL(\(filter.keylessIDs)::bigint[])
+                           OR id = ANY(\(filter.dueIDs)::bigint[]))
+                    ORDER BY id LIMIT \(limit)
+                ) page
+                WINDOW w AS (ORDER BY id)
+            ) sized
+            WHERE n = 1 OR running <= \(Int64(byteBudget))
+            ORDER BY id
+            """)
+        if highWaterMark != nil, let first = result.first, try first.decode(Int64.self, column: 8) != Int64(outstanding)
+        {
             return ([], true)
         }
         let rows = try result.map { row in
@@ -186,5 +359,6 @@ struct RelayPipeline {
     mutating func abandon() async {
         for batch in inFlight { _ = await batch.deliveries.wait() }
         inFlight = []
+        inFlightBytes = 0
     }
 }

@@ -60,7 +60,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
             """
         )
         try await connection.simpleQuery("VACUUM ANALYZE outbox")
-        var relayConfiguration = OutboxRelayConfiguration(
+        var relayConfiguration = try OutboxRelayConfiguration(
             producer: KafkaProducerConfiguration(client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
         relayConfiguration.batchSize = batchSize
         relayConfiguration.metricsInterval = nil

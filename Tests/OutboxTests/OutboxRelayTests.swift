@@ -116,7 +116,7 @@ struct OutboxRelayTests {
     func lateCommitIsNotSkipped() async throws {
         try await OutboxTestHarness.with { harness in
             // Small batches, several in flight: the relay reads ahead past the open transaction.
-            var configuration = harness.relayConfiguration()
+            var configuration = try harness.relayConfiguration()
             configuration.batchSize = 5
             configuration.maxBatchesInFlight = 4
             try await harness.withRelay(configuration) { relay in
@@ -205,10 +205,10 @@ struct OutboxRelayTests {
     @Test("a standby relay takes over only when the active one stops")
     func standbyTakesOver() async throws {
         try await OutboxTestHarness.with { harness in
-            let first = try OutboxRelay(database: harness.database, configuration: harness.relayConfiguration())
+            let first = try OutboxRelay(database: harness.database, configuration: try harness.relayConfiguration())
             let firstTask = Task { try await first.run() }
             try await waitUntil { first.metrics.isActive }
-            var standbyConfiguration = harness.relayConfiguration()
+            var standbyConfiguration = try harness.relayConfiguration()
             standbyConfiguration.standbyRetryInterval = .milliseconds(200)
             try await harness.withRelay(standbyConfiguration) { second in
                 let connection = try await harness.connect()
@@ -232,7 +232,7 @@ struct OutboxRelayTests {
     @Test("kept delivered rows are marked, then cleaned up after the retention")
     func keepDeliveredAndCleanup() async throws {
         try await OutboxTestHarness.with { harness in
-            var configuration = harness.relayConfiguration()
+            var configuration = try harness.relayConfiguration()
             configuration.keepDelivered = .seconds(3600)
             try await harness.withRelay(configuration) { relay in
                 let connection = try await harness.connect()

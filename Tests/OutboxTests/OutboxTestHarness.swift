@@ -62,8 +62,8 @@ struct OutboxTestHarness: Sendable {
         }
     }
 
-    func relayConfiguration() -> OutboxRelayConfiguration {
-        var configuration = OutboxRelayConfiguration(
+    func relayConfiguration() throws -> OutboxRelayConfiguration {
+        var configuration = try OutboxRelayConfiguration(
             producer: KafkaProducerConfiguration(client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)))
         configuration.metricsInterval = nil
         configuration.initialBackoff = .milliseconds(50)

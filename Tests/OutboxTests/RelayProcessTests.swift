@@ -49,4 +49,50 @@ struct RelayProcessTests {
             await connection.close()
         }
     }
+
+    @Test(
+        "choreo relay --root: a row on a topic topics/ does not declare for its type blocks its key; relay status shows it"
+    )
+    func undeclaredTopicWithProjectRoot() async throws {
+        try await OutboxTestHarness.with { harness in
+            let root = FileManager.default.temporaryDirectory.appending(path: "choreo-relay-root-\(UUID())")
+            let topics = root.appending(path: "topics")
+            try FileManager.default.createDirectory(at: topics, withIntermediateDirectories: true)
+            try Data(
+                """
+                name: \(OutboxTestHarness.topic)
+                kind: events
+                partitions: \(OutboxTestHarness.partitions)
+                eventTypes: [test.event.v1]
+                """.utf8
+            ).write(to: topics.appending(path: "test.yaml"))
+            let connection = try await harness.connect()
+            try await connection.execute(
+                """
+                INSERT INTO outbox (event_id, topic, partition_key, event_type, payload)
+                VALUES (gen_random_uuid(), 'outbox.elsewhere', 'elsewhere', 'test.event.v1', '{"key":"elsewhere","seq":1}'),
+                       (gen_random_uuid(), \(OutboxTestHarness.topic), 'declared', 'other.event.v1', '{"key":"declared","seq":1}')
+                """)
+            try await harness.writer.append(harness.event(key: "ok", seq: 1), on: connection)
+            let url = databaseURL(of: harness.database)
+            let relay = try ChoreoProcess.start([
+                "relay", "--database-url", url, "--bootstrap-servers", harness.broker.bootstrapServers, "--root",
+                root.path,
+            ])
+            defer { relay.kill() }
+            _ = try await harness.reader.read(count: 1)
+            try await waitUntil { try await harness.pendingCount() == 2 }
+            try await waitUntil {
+                try await ProcessRun.choreo(["relay", "status", "--database-url", url]).stdout
+                    .contains("blocked keys: 2")
+            }
+            let status = try await ProcessRun.choreo(["relay", "status", "--database-url", url])
+            #expect(status.stdout.contains("key elsewhere"))
+            #expect(status.stdout.contains("key declared"))
+            #expect(status.stdout.components(separatedBy: "undeclared-topic").count == 3)
+            relay.kill(signal: SIGTERM)
+            #expect(await relay.waitForExit(timeout: .seconds(15)) == 0)
+            await connection.close()
+        }
+    }
 }

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Outbox
+import Postgres
+
+/// `choreo relay status`: the outbox backlog and the keys the relay has blocked, read from
+/// the database (any process can ask; the active relay records its blocks there).
+struct RelayStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the outbox backlog and the keys the relay has blocked, with the reason."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Service name, for CHOREO_<SERVICE>_DATABASE_URL.")
+    var service: String?
+
+    @Option(help: "Outbox table name.")
+    var table: String = "outbox"
+
+    func run() async throws {
+        LoggingSystem.bootstrapOnce()
+        let schema = try OutboxSchema(table: table, channel: "choreo_\(table)")
+        let connection = try await PostgresConnection.connect(
+            configuration: try database.configuration(service: service), logger: Logger(label: "choreo.relay.status"))
+        defer { Task { await connection.close() } }
+        let status = try await OutboxStatus.read(schema: schema, on: connection)
+        await connection.close()
+        print("backlog: \(status.backlog) pending rows, oldest \(String(format: "%.1f", status.oldestPendingAge)) s")
+        guard !status.blocked.isEmpty else {
+            print("blocked keys: none")
+            return
+        }
+        print("blocked keys: \(status.blocked.count)")
+        for entry in status.blocked {
+            let block = entry.block
+            print(
+                """
+                  key \(block.key ?? "<none>")  row \(block.blockerID)  \(block.code)  waiting \(entry.waitingRows) rows
+                    topic \(block.topic)  type \(block.eventType)  attempts \(block.attempts)  \
+                since \(block.since.formatted(.iso8601))  next \(block.nextAttemptAt.formatted(.iso8601))
+                    reason: \(block.reason)
+                """)
+        }
+    }
+}
