@@ -24,7 +24,7 @@ struct RelayNetworkPartitionTests {
             let first = try OutboxRelay(database: throughProxy, configuration: harness.relayConfiguration())
             let firstTask = Task { try await first.run() }
             try await waitUntil { first.metrics.isActive }
-            var standbyConfiguration = harness.relayConfiguration()
+            var standbyConfiguration = try harness.relayConfiguration()
             standbyConfiguration.standbyRetryInterval = .milliseconds(200)
             try await harness.withRelay(standbyConfiguration) { second in
                 let connection = try await harness.connect()
