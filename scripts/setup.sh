@@ -41,6 +41,17 @@ fi
 psql_admin() { as_root runuser -u postgres -- psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
 for _ in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
 
+# The reference system runs five services, each with relays, consumer groups and pools,
+# and the test suite runs many of them at once: 100 connections (the default) is not
+# enough. Raising it needs a restart, done only when the setting is lower.
+PG_MAX_CONNECTIONS="${PG_MAX_CONNECTIONS:-500}"
+if [ "$(psql_admin -c 'show max_connections')" -lt "$PG_MAX_CONNECTIONS" ]; then
+    log "raising max_connections to $PG_MAX_CONNECTIONS (restarts PostgreSQL $PG_VERSION/$PG_CLUSTER)"
+    psql_admin -c "ALTER SYSTEM SET max_connections = $PG_MAX_CONNECTIONS" >/dev/null
+    as_root pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" restart
+    for _ in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+
 # The development/test role: may create the scratch databases tests use.
 psql_admin -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'choreo') THEN
