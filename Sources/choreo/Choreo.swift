@@ -16,6 +16,7 @@ struct Choreo: AsyncParsableCommand {
             TopicsCommand.self,
             ContractsCommand.self,
             RelayCommand.self,
+            ServiceCommand.self,
             ConsumerCommand.self,
             BenchCommand.self,
         ]

@@ -7,6 +7,7 @@ import Logging
 import Outbox
 import Postgres
 import ServiceLifecycle
+import Services
 import Topics
 
 /// `choreo dev up`: the whole local system on the embedded defaults.
@@ -46,7 +47,6 @@ struct DevUpCommand: AsyncParsableCommand {
         let logger = Logger(label: "choreo.dev")
         let project = root.projectRoot
         let catalog = try TopicCatalog.load(directory: project.topics)
-        let registry = try ContractRegistry(directory: project.contracts)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         defer { broker.shutdown() }
         for topic in catalog.topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
@@ -55,26 +55,21 @@ struct DevUpCommand: AsyncParsableCommand {
         defer { DevState.remove(root: project, ifOwnedBy: getpid()) }
         let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
 
-        var services: [any Service] = []
-        let postgres = try database.configuration()
-        let connection = try await PostgresConnection.connect(configuration: postgres, logger: logger)
-        try await OutboxSchema.standard.install(on: connection)
-        await connection.close()
-        services.append(
-            try OutboxRelay(
-                database: postgres,
-                configuration: OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: kafka)),
-                logger: Logger(label: "choreo.dev.relay")))
+        let environment = try ServiceHandlers.environment(root: project, kafka: kafka)
+        var relays: [any Service] = []
+        var consumers: [any Service] = []
         var running: [String] = []
-        for spec in try ConsumerGroupSpec.loadAll(project.consumers) {
-            guard (try? ServiceHandlers.make(for: spec)) != nil else { continue }
-            let configuration = try await ServiceHandlers.prepareGroup(
-                spec, registry: registry, catalog: catalog, database: try database.configuration(service: spec.service),
-                kafka: kafka, logger: logger)
-            services.append(
-                try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.dev.\(spec.group)")))
-            running.append(spec.group)
+        for service in try ServiceHandlers.catalog().services {
+            let host = try ServiceHost(
+                service: service, environment: environment,
+                database: try ServiceDatabase.configuration(service: service.name))
+            try await host.prepare(logger: logger)
+            let hosted = try host.makeServices(logger: Logger(label: "choreo.dev.\(service.name)"))
+            relays.append(hosted.relay)
+            consumers.append(contentsOf: hosted.consumers as [any Service])
+            running.append(contentsOf: host.groups.map(\.group))
         }
+        let services = relays + consumers
         logger.info(
             "choreo dev up: embedded broker, outbox relay and consumer groups running; Ctrl-C to stop",
             metadata: [
