@@ -17,6 +17,7 @@ struct Choreo: AsyncParsableCommand {
             ContractsCommand.self,
             RelayCommand.self,
             ServiceCommand.self,
+            VerifyCommand.self,
             ConsumerCommand.self,
             BenchCommand.self,
         ]

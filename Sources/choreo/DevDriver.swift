@@ -1,0 +1,237 @@
+import Contracts
+import Foundation
+import Inventory
+import Kafka
+import Logging
+import Orders
+import Outbox
+import Payments
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// The part of `choreo dev up` that drives the system: seeds stock and customers, sends
+/// `order.place` commands at the asked rate, prints a status line every interval, waits for
+/// orders in flight to settle and prints a summary. Returning ends the run.
+final class DevDriver: Service, Sendable {
+    struct Settings: Sendable {
+        var ordersPerSecond: Int
+        var duration: Duration?
+        var settle: Duration
+        var statusInterval: Duration
+        var customers: Int
+    }
+
+    let settings: Settings
+    let kafka: KafkaConfiguration
+    let writer: OutboxWriter
+    /// Every service database, by service name, connected to as `choreo-dev`.
+    let databases: [String: PostgresConfiguration]
+    let deadLetterTopics: [String]
+    let logger: Logger
+    private let sent = Mutex(0)
+    private let failedSends = Mutex(0)
+
+    init(
+        settings: Settings, kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
+        deadLetterTopics: [String], logger: Logger
+    ) {
+        self.settings = settings
+        self.kafka = kafka
+        self.writer = writer
+        self.databases = databases
+        self.deadLetterTopics = deadLetterTopics
+        self.logger = logger
+    }
+
+    struct SetupFailed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func run() async throws {
+        var connections: [String: PostgresConnection] = [:]
+        var producerConfiguration = KafkaProducerConfiguration(client: kafka)
+        producerConfiguration.linger = .milliseconds(1)
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        var failure: (any Error)?
+        do {
+            for (service, configuration) in databases {
+                var configuration = configuration
+                configuration.applicationName = "choreo-dev"
+                connections[service] = try await PostgresConnection.connect(
+                    configuration: configuration, logger: logger)
+            }
+            try await drive(connections: connections, producer: producer, admin: admin)
+        } catch is CancellationError {
+        } catch {
+            failure = error
+        }
+        await producer.shutdown()
+        for connection in connections.values { await connection.close() }
+        if let failure { throw failure }
+    }
+
+    private func drive(connections: [String: PostgresConnection], producer: KafkaProducer, admin: KafkaAdmin)
+        async throws
+    {
+        guard let orders = connections["orders"], let inventory = connections["inventory"],
+            let payments = connections["payments"]
+        else { throw SetupFailed(description: "dev up needs the orders, inventory and payments services") }
+        let traffic = DevTraffic(customers: settings.customers)
+        let start = Date()
+        var finished = false
+        do {
+            finished = try await cancelWhenGracefulShutdown {
+                try await self.seed(
+                    traffic, inventory: inventory, orders: orders, payments: payments, producer: producer)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        var previous: DevStatus?
+                        var last = ContinuousClock.now
+                        while true {
+                            try await Task.sleep(for: self.settings.statusInterval)
+                            let status = try await DevStatus.read(
+                                published: self.sent.withLock { $0 }, since: start, orders: orders,
+                                connections: connections, admin: admin, deadLetterTopics: self.deadLetterTopics)
+                            let now = ContinuousClock.now
+                            say(status.line(previous: previous, seconds: (now - last).seconds))
+                            (previous, last) = (status, now)
+                        }
+                    }
+                    group.addTask {
+                        guard let duration = self.settings.duration else {
+                            while true { try await Task.sleep(for: .seconds(3600)) }
+                        }
+                        try await self.sendOrders(traffic, for: duration, producer: producer)
+                        try await self.settle(since: start, connections: connections)
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+                return true
+            }
+        } catch is CancellationError {}
+        try await summary(since: start, orders: orders, connections: connections, admin: admin, finished: finished)
+    }
+
+    /// Adds stock, registers the customers and waits until Orders and Payments know them.
+    private func seed(
+        _ traffic: DevTraffic, inventory: PostgresConnection, orders: PostgresConnection,
+        payments: PostgresConnection, producer: KafkaProducer
+    ) async throws {
+        for sku in DevTraffic.skus {
+            try await InventoryService.addStock(sku: sku.name, quantity: sku.stock, on: inventory)
+        }
+        let register = EventType(name: "customer.register", version: 1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, customer) in traffic.customers.enumerated() {
+                let event = OutboxEvent(
+                    type: register, key: UUIDText.lowercased(customer.id),
+                    data: traffic.registration(customer, index: index))
+                group.addTask { try await self.send(event, producer: producer) }
+            }
+            try await group.waitForAll()
+        }
+        let ids = traffic.customers.map(\.id)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            let inOrders = try await OrderFacts.knownCustomers(ids, on: orders)
+            let inPayments = try await PaymentFacts.knownCustomers(ids, on: payments)
+            if inOrders == ids.count && inPayments == ids.count { break }
+            guard ContinuousClock.now < deadline else {
+                throw SetupFailed(description: "the seeded customers did not reach Orders and Payments within 60 s")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        say(
+            "seeded \(ids.count) customers and \(DevTraffic.skus.count) SKUs; sending \(settings.ordersPerSecond) orders/s"
+        )
+    }
+
+    /// Sends `order.place` commands at the configured rate for `duration`.
+    private func sendOrders(_ traffic: DevTraffic, for duration: Duration, producer: KafkaProducer) async throws {
+        guard settings.ordersPerSecond > 0 else { return }
+        let total = Int(duration.seconds * Double(settings.ordersPerSecond))
+        let interval = Duration.seconds(1) / settings.ordersPerSecond
+        let start = ContinuousClock.now
+        let place = EventType(name: "order.place", version: 1)
+        var generator = SystemRandomNumberGenerator()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<total {
+                try await Task.sleep(until: start + interval * index, clock: .continuous)
+                let id = UUID()
+                let order = traffic.order(id: id, using: &generator)
+                let event = OutboxEvent(type: place, key: UUIDText.lowercased(id), data: order.data)
+                group.addTask {
+                    do {
+                        try await self.send(event, producer: producer)
+                        self.sent.withLock { $0 += 1 }
+                    } catch {
+                        self.failedSends.withLock { $0 += 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Builds the command as every event is built (validated, routed, enveloped) and sends it.
+    private func send(_ event: OutboxEvent, producer: KafkaProducer) async throws {
+        let record = try writer.prepare(event)
+        _ = try await producer.send(
+            KafkaProducerMessage(
+                topic: record.topic, partition: nil, key: Array(record.key.utf8), value: record.data,
+                headers: record.envelope.kafkaHeaders()))
+    }
+
+    /// Waits until every sent order has arrived and ended, every outbox is empty and the
+    /// invariants hold (so nothing is left in flight in the embedded broker, which does not
+    /// outlive this process), or the settle time is up.
+    private func settle(since start: Date, connections: [String: PostgresConnection]) async throws {
+        guard let orders = connections["orders"], let inventory = connections["inventory"],
+            let payments = connections["payments"], let notifications = connections["notifications"]
+        else { return }
+        let invariants = ReferenceInvariants(
+            orders: orders, inventory: inventory, payments: payments, notifications: notifications)
+        let deadline = ContinuousClock.now + settings.settle
+        while ContinuousClock.now < deadline {
+            let counts = try await OrderFacts.counts(since: start, on: orders)
+            if counts.placed == 0 && counts.total >= sent.withLock({ $0 }) {
+                var backlog = 0
+                for connection in connections.values {
+                    backlog +=
+                        try await connection.query("SELECT count(*) FROM outbox").first?.decode(
+                            Int.self, column: 0) ?? 0
+                }
+                if backlog == 0, try await invariants.check().allSatisfy(\.passed) { return }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        logger.warning("the system had not settled when the settle time was up")
+    }
+
+    private func summary(
+        since start: Date, orders: PostgresConnection, connections: [String: PostgresConnection], admin: KafkaAdmin,
+        finished: Bool
+    ) async throws {
+        let status = try await DevStatus.read(
+            published: sent.withLock { $0 }, since: start, orders: orders, connections: connections, admin: admin,
+            deadLetterTopics: deadLetterTopics)
+        let reasons = try await OrderFacts.cancelReasons(since: start, on: orders)
+        let seconds = Date().timeIntervalSince(start)
+        let completed = status.counts.confirmed + status.counts.cancelled
+        say(
+            "summary (\(finished ? "finished" : "interrupted") after \(Int(seconds)) s): "
+                + status.line(previous: nil, seconds: seconds))
+        say(
+            "summary: completed \(completed) orders (\(String(format: "%.1f", Double(completed) / max(seconds, 1)))/s); cancelled by reason: "
+                + reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + "; failed sends \(failedSends.withLock { $0 })")
+    }
+}
+
+/// Writes a line to standard output at once (not buffered), for a watcher or a pipe.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
