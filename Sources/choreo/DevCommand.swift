@@ -127,7 +127,8 @@ struct DevUpCommand: AsyncParsableCommand {
             kafka: kafka,
             writer: OutboxWriter(registry: environment.registry, source: "/choreo/dev", routes: environment.routes),
             databases: Dictionary(uniqueKeysWithValues: hosts.map { ($0.service.name, $0.database) }),
-            deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic), logger: logger)
+            deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic),
+            groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }), logger: logger)
         // The driver stops first; when it returns (the run is over) the group shuts down.
         services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(

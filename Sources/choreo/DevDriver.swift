@@ -28,19 +28,22 @@ final class DevDriver: Service, Sendable {
     /// Every service database, by service name, connected to as `choreo-dev`.
     let databases: [String: PostgresConfiguration]
     let deadLetterTopics: [String]
+    /// Each consumer group's main topics, for its lag.
+    let groups: [String: [String]]
     let logger: Logger
     private let sent = Mutex(0)
     private let failedSends = Mutex(0)
 
     init(
         settings: Settings, kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
-        deadLetterTopics: [String], logger: Logger
+        deadLetterTopics: [String], groups: [String: [String]], logger: Logger
     ) {
         self.settings = settings
         self.kafka = kafka
         self.writer = writer
         self.databases = databases
         self.deadLetterTopics = deadLetterTopics
+        self.groups = groups
         self.logger = logger
     }
 
@@ -93,7 +96,8 @@ final class DevDriver: Service, Sendable {
                             try await Task.sleep(for: self.settings.statusInterval)
                             let status = try await DevStatus.read(
                                 published: self.sent.withLock { $0 }, since: start, orders: orders,
-                                connections: connections, admin: admin, deadLetterTopics: self.deadLetterTopics)
+                                connections: connections, admin: admin, deadLetterTopics: self.deadLetterTopics,
+                                groups: self.groups)
                             let now = ContinuousClock.now
                             say(status.line(previous: previous, seconds: (now - last).seconds))
                             (previous, last) = (status, now)
@@ -217,7 +221,7 @@ final class DevDriver: Service, Sendable {
     ) async throws {
         let status = try await DevStatus.read(
             published: sent.withLock { $0 }, since: start, orders: orders, connections: connections, admin: admin,
-            deadLetterTopics: deadLetterTopics)
+            deadLetterTopics: deadLetterTopics, groups: groups)
         let reasons = try await OrderFacts.cancelReasons(since: start, on: orders)
         let seconds = Date().timeIntervalSince(start)
         let completed = status.counts.confirmed + status.counts.cancelled

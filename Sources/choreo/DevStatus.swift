@@ -11,11 +11,13 @@ struct DevStatus: Sendable {
     var latency: (p50: Double, p99: Double)?
     var outboxBacklog: [String: Int] = [:]
     var deadLetters: Int64 = 0
+    /// Messages on each group's main topics not yet committed by it.
+    var lag: [String: Int64] = [:]
 
     /// Reads the system. `connections` are one per service database, by service name.
     static func read(
         published: Int, since: Date, orders: PostgresConnection, connections: [String: PostgresConnection],
-        admin: KafkaAdmin, deadLetterTopics: [String]
+        admin: KafkaAdmin, deadLetterTopics: [String], groups: [String: [String]]
     ) async throws -> DevStatus {
         var status = DevStatus(published: published)
         status.counts = try await OrderFacts.counts(since: since, on: orders)
@@ -31,6 +33,21 @@ struct DevStatus: Sendable {
                 status.deadLetters += marks.high - marks.low
             }
         }
+        for (group, topics) in groups {
+            let partitions = metadata.topics.filter { topics.contains($0.name) }.flatMap { topic in
+                topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) }
+            }
+            let committed = try await admin.committedOffsets(group: group, partitions: partitions, timeout: .seconds(5))
+            var lag: Int64 = 0
+            for partition in partitions {
+                let marks = try await admin.watermarks(
+                    topic: partition.topic, partition: partition.partition, timeout: .seconds(5))
+                let offset =
+                    committed.first { $0.topic == partition.topic && $0.partition == partition.partition }?.offset ?? -1
+                lag += offset >= 0 ? marks.high - offset : marks.high - marks.low
+            }
+            status.lag[group] = lag
+        }
         return status
     }
 
@@ -44,6 +61,8 @@ struct DevStatus: Sendable {
         let busiest = outboxBacklog.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         return
             "orders sent \(published) (\(rate(published, previous?.published))) placed \(counts.total) confirmed \(counts.confirmed) (\(rate(counts.confirmed, previous?.counts.confirmed))) cancelled \(counts.cancelled) (\(rate(counts.cancelled, previous?.counts.cancelled))) open \(counts.placed) | completion \(latencyText) | outbox backlog \(backlog)"
-            + (busiest.isEmpty ? "" : " (\(busiest.joined(separator: ", ")))") + " | dead letters \(deadLetters)"
+            + (busiest.isEmpty ? "" : " (\(busiest.joined(separator: ", ")))") + " | lag "
+            + lag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            + " | dead letters \(deadLetters)"
     }
 }
