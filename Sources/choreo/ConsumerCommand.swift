@@ -135,7 +135,7 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         let service = try ServiceHandlers.catalog().service(named: spec.service)
         let host = try ServiceHost(
             service: service, environment: environment,
-            database: try ServiceDatabase.configuration(service: spec.service, explicitURL: database.databaseURL))
+            database: try database.configuration(service: spec.service))
         try await host.prepare(logger: logger)
         let configuration = try host.consumerConfiguration(spec)
         let runtimes = try (0..<count).map { index in

@@ -1,9 +1,11 @@
 import Foundation
 import Inventory
+import Logging
 import Notifications
 import Orders
 import Payments
 import Postgres
+import Services
 
 /// The invariants of the reference system, checked against the service databases. Each
 /// reads only; none writes.
@@ -12,6 +14,30 @@ struct ReferenceInvariants {
     let inventory: PostgresConnection
     let payments: PostgresConnection
     let notifications: PostgresConnection
+
+    /// Runs `body` with connections (as `choreo-verify`) to the four service databases the
+    /// invariants read, and closes them afterwards, whether `body` returns or throws.
+    static func withConnections<T: Sendable>(
+        logger: Logger, _ body: (ReferenceInvariants) async throws -> T
+    ) async throws -> T {
+        var connections: [PostgresConnection] = []
+        do {
+            for service in ["orders", "inventory", "payments", "notifications"] {
+                var configuration = try ServiceDatabase.configuration(service: service)
+                configuration.applicationName = "choreo-verify"
+                connections.append(try await PostgresConnection.connect(configuration: configuration, logger: logger))
+            }
+            let result = try await body(
+                ReferenceInvariants(
+                    orders: connections[0], inventory: connections[1], payments: connections[2],
+                    notifications: connections[3]))
+            for connection in connections { await connection.close() }
+            return result
+        } catch {
+            for connection in connections { await connection.close() }
+            throw error
+        }
+    }
 
     func check() async throws -> [InvariantResult] {
         let ended = try await OrderFacts.ended(on: orders)

@@ -65,7 +65,7 @@ struct ServiceRunCommand: AsyncParsableCommand {
             service: try ServiceHandlers.catalog().service(named: name),
             environment: try ServiceHandlers.environment(
                 root: root.projectRoot, kafka: try kafka.configuration(root: root.projectRoot)),
-            database: try ServiceDatabase.configuration(service: name, explicitURL: database.databaseURL),
+            database: try database.configuration(service: name),
             instances: instances)
         logger.info(
             "running service",

@@ -32,29 +32,17 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let logger = Logger(label: "choreo.verify")
-        func connect(_ service: String) async throws -> PostgresConnection {
-            var configuration = try ServiceDatabase.configuration(service: service)
-            configuration.applicationName = "choreo-verify"
-            return try await PostgresConnection.connect(configuration: configuration, logger: logger)
-        }
-        let invariants = ReferenceInvariants(
-            orders: try await connect("orders"), inventory: try await connect("inventory"),
-            payments: try await connect("payments"), notifications: try await connect("notifications"))
-        var results: [InvariantResult]
-        do {
+        let results = try await ReferenceInvariants.withConnections(logger: logger) { invariants in
             // Effects still in flight (a notification, a sale) settle after the order ends:
             // check until everything holds or the settle time is up.
             let deadline = ContinuousClock.now + .milliseconds(Int(settle * 1000))
-            results = try await invariants.check()
+            var results = try await invariants.check()
             while !results.allSatisfy(\.passed), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(250))
                 results = try await invariants.check()
             }
-        } catch {
-            await invariants.close()
-            throw error
+            return results
         }
-        await invariants.close()
         let passed = results.allSatisfy(\.passed)
         if json {
             struct Report: Encodable {
@@ -73,14 +61,5 @@ struct VerifyCommand: AsyncParsableCommand {
             print(passed ? "all invariants hold" : "invariants violated")
         }
         if !passed { throw ExitCode(1) }
-    }
-}
-
-extension ReferenceInvariants {
-    func close() async {
-        await orders.close()
-        await inventory.close()
-        await payments.close()
-        await notifications.close()
     }
 }
