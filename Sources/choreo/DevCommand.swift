@@ -34,7 +34,7 @@ struct DevUpCommand: AsyncParsableCommand {
             --orders-per-second and --duration it sends order.place commands (one in ten asks
             for a scarce SKU), so some orders fail for stock and some for credit, then waits up
             to --settle seconds for orders in flight and stops by itself. A status line is
-            printed every --status-interval seconds and a summary at the end. Ctrl-C (SIGINT) or
+            printed every --status-interval seconds (a panel redrawn in place on a terminal) and a summary at the end. Ctrl-C (SIGINT) or
             SIGTERM stops everything cleanly. --processes runs each service as its own child
             process (`choreo service run <name>`) instead of in this one.
             """

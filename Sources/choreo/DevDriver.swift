@@ -92,6 +92,8 @@ final class DevDriver: Service, Sendable {
                     group.addTask {
                         var previous: DevStatus?
                         var last = ContinuousClock.now
+                        let terminal = isatty(STDOUT_FILENO) == 1
+                        var panelLines = 0
                         while true {
                             try await Task.sleep(for: self.settings.statusInterval)
                             let status = try await DevStatus.read(
@@ -99,7 +101,17 @@ final class DevDriver: Service, Sendable {
                                 connections: connections, admin: admin, deadLetterTopics: self.deadLetterTopics,
                                 groups: self.groups)
                             let now = ContinuousClock.now
-                            say(status.line(previous: previous, seconds: (now - last).seconds))
+                            let seconds = (now - last).seconds
+                            if terminal {
+                                // Redraw the panel in place: up over the last one, clear to the end.
+                                let panel = status.panel(
+                                    previous: previous, seconds: seconds, elapsed: Date().timeIntervalSince(start))
+                                let up = panelLines > 0 ? "\u{1B}[\(panelLines)F\u{1B}[J" : ""
+                                FileHandle.standardOutput.write(Data((up + panel.joined(separator: "\n") + "\n").utf8))
+                                panelLines = panel.count
+                            } else {
+                                say(status.line(previous: previous, seconds: seconds))
+                            }
                             (previous, last) = (status, now)
                         }
                     }

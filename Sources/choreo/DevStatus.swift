@@ -51,18 +51,36 @@ struct DevStatus: Sendable {
         return status
     }
 
-    /// `orders placed 400 (40.0/s) confirmed 300 (30.0/s) cancelled 90 …`
-    func line(previous: DevStatus?, seconds: Double) -> String {
+    /// The reading in labelled parts: orders, completion latency, outbox backlog, lag,
+    /// dead letters; rates against `previous`, `seconds` earlier.
+    func sections(previous: DevStatus?, seconds: Double) -> [(label: String, text: String)] {
         func rate(_ now: Int, _ before: Int?) -> String {
             String(format: "%.1f/s", Double(now - (before ?? 0)) / max(seconds, 0.001))
         }
-        let latencyText = latency.map { String(format: "p50 %.0f ms p99 %.0f ms", $0.p50, $0.p99) } ?? "p50 - p99 -"
         let backlog = outboxBacklog.values.reduce(0, +)
         let busiest = outboxBacklog.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        return
-            "orders sent \(published) (\(rate(published, previous?.published))) placed \(counts.total) confirmed \(counts.confirmed) (\(rate(counts.confirmed, previous?.counts.confirmed))) cancelled \(counts.cancelled) (\(rate(counts.cancelled, previous?.counts.cancelled))) open \(counts.placed) | completion \(latencyText) | outbox backlog \(backlog)"
-            + (busiest.isEmpty ? "" : " (\(busiest.joined(separator: ", ")))") + " | lag "
-            + lag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            + " | dead letters \(deadLetters)"
+        return [
+            (
+                "orders",
+                "sent \(published) (\(rate(published, previous?.published))) placed \(counts.total) confirmed \(counts.confirmed) (\(rate(counts.confirmed, previous?.counts.confirmed))) cancelled \(counts.cancelled) (\(rate(counts.cancelled, previous?.counts.cancelled))) open \(counts.placed)"
+            ),
+            ("completion", latency.map { String(format: "p50 %.0f ms p99 %.0f ms", $0.p50, $0.p99) } ?? "p50 - p99 -"),
+            ("outbox backlog", "\(backlog)" + (busiest.isEmpty ? "" : " (\(busiest.joined(separator: ", ")))")),
+            ("lag", lag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+            ("dead letters", "\(deadLetters)"),
+        ]
+    }
+
+    /// One line: `orders sent 400 (40.0/s) … | completion p50 … | outbox backlog 0 | lag … | dead letters 0`.
+    func line(previous: DevStatus?, seconds: Double) -> String {
+        sections(previous: previous, seconds: seconds).map { "\($0.label) \($0.text)" }.joined(separator: " | ")
+    }
+
+    /// The panel shown on a terminal: one labelled line per part.
+    func panel(previous: DevStatus?, seconds: Double, elapsed: Double) -> [String] {
+        ["choreo dev up — \(Int(elapsed)) s"]
+            + sections(previous: previous, seconds: seconds).map {
+                "  " + $0.label.padding(16) + $0.text
+            }
     }
 }
