@@ -110,6 +110,7 @@ struct DevUpCommand: AsyncParsableCommand {
                         names: hosts.map(\.service.name),
                         environment: [
                             "CHOREO_BOOTSTRAP_SERVERS": broker.bootstrapServers, "CHOREO_ROOT": project.url.path,
+                            "CHOREO_KAFKA_FETCH_WAIT_MAX_MS": kafka.rawProperties["fetch.wait.max.ms"] ?? "500",
                         ],
                         logger: logger)))
         } else {
