@@ -67,14 +67,8 @@ public enum InventoryService {
 
     static let release: EventHandler = { event, context in
         let outcome = try event.decode(PaymentOutcome.self)
-        guard let record = try await InventoryStore.lockReservation(order: outcome.orderId, on: context.connection),
-            record.status == "reserved"
+        guard let record = try await resolve(order: outcome.orderId, as: "released", by: Reservation.release, context)
         else { return }
-        let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
-        for level in Reservation.release(record.lines, stock: stock) {
-            try await context.write(InventoryStore.update(level))
-        }
-        try await context.write(InventoryStore.setStatus(order: outcome.orderId, "released"))
         let id = UUIDText.lowercased(outcome.orderId)
         try await context.emit(
             OutboxEvent(
@@ -86,13 +80,22 @@ public enum InventoryService {
 
     static let sell: EventHandler = { event, context in
         let outcome = try event.decode(PaymentOutcome.self)
-        guard let record = try await InventoryStore.lockReservation(order: outcome.orderId, on: context.connection),
+        _ = try await resolve(order: outcome.orderId, as: "sold", by: Reservation.sell, context)
+    }
+
+    /// Ends the order's reservation: moves its units with `move` and records `status`.
+    /// Returns nil (and changes nothing) when the order holds no reservation: never
+    /// reserved, or already released or sold.
+    private static func resolve(
+        order: UUID, as status: String, by move: ([StockLine], [String: StockLevel]) -> [StockLevel],
+        _ context: HandlerContext
+    ) async throws -> InventoryStore.Record? {
+        guard let record = try await InventoryStore.lockReservation(order: order, on: context.connection),
             record.status == "reserved"
-        else { return }
+        else { return nil }
         let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
-        for level in Reservation.sell(record.lines, stock: stock) {
-            try await context.write(InventoryStore.update(level))
-        }
-        try await context.write(InventoryStore.setStatus(order: outcome.orderId, "sold"))
+        for level in move(record.lines, stock) { try await context.write(InventoryStore.update(level)) }
+        try await context.write(InventoryStore.setStatus(order: order, status))
+        return record
     }
 }
