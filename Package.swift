@@ -159,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "ReferenceSystemTests",
             dependencies: [
-                "Customers", "Orders", "Inventory", "Payments", "Notifications", "Services", "ChoreoTestSupport",
+                "Customers", "Orders", "Inventory", "Payments", "Notifications", "EventLog", "Services", "Topics",
+                "ChoreoTestSupport",
             ],
             swiftSettings: strict
         ),
