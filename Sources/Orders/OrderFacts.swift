@@ -60,9 +60,15 @@ public enum OrderFacts {
         public var paymentID: UUID?
     }
 
-    public static func ended(on connection: PostgresConnection) async throws -> [Ended] {
+    /// Orders requested at or after `since` that ended.
+    public static func ended(since: Date = Date(timeIntervalSince1970: 0), on connection: PostgresConnection)
+        async throws -> [Ended]
+    {
         try await connection.query(
-            "SELECT order_id, status = 'confirmed', payment_id FROM orders WHERE status <> 'placed'"
+            """
+            SELECT order_id, status = 'confirmed', payment_id FROM orders
+            WHERE status <> 'placed' AND requested_at >= \(since)
+            """
         ).map {
             Ended(
                 orderID: try $0.decode(UUID.self, column: 0), confirmed: try $0.decode(Bool.self, column: 1),

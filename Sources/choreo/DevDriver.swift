@@ -209,7 +209,7 @@ final class DevDriver: Service, Sendable {
             let payments = connections["payments"], let notifications = connections["notifications"]
         else { return }
         let invariants = ReferenceInvariants(
-            orders: orders, inventory: inventory, payments: payments, notifications: notifications)
+            orders: orders, inventory: inventory, payments: payments, notifications: notifications, since: start)
         let deadline = ContinuousClock.now + settings.settle
         while ContinuousClock.now < deadline {
             let counts = try await OrderFacts.counts(since: start, on: orders)

@@ -14,6 +14,8 @@ struct ReferenceInvariants {
     let inventory: PostgresConnection
     let payments: PostgresConnection
     let notifications: PostgresConnection
+    /// Order-based checks look at orders requested since then (stock and credit are whole).
+    var since = Date(timeIntervalSince1970: 0)
 
     /// Runs `body` with connections (as `choreo-verify`) to the four service databases the
     /// invariants read, and closes them afterwards, whether `body` returns or throws.
@@ -40,7 +42,7 @@ struct ReferenceInvariants {
     }
 
     func check() async throws -> [InvariantResult] {
-        let ended = try await OrderFacts.ended(on: orders)
+        let ended = try await OrderFacts.ended(since: since, on: orders)
         return [
             try await everyOrderEnded(),
             try await stockBalances(),
@@ -51,7 +53,7 @@ struct ReferenceInvariants {
     }
 
     func everyOrderEnded() async throws -> InvariantResult {
-        let counts = try await OrderFacts.counts(on: orders)
+        let counts = try await OrderFacts.counts(since: since, on: orders)
         return InvariantResult(
             name: "every-order-ended", checked: counts.total, violations: counts.placed,
             detail:
