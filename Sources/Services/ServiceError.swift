@@ -10,6 +10,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         public static let unknownService = Code(rawValue: "unknown-service")
         /// The service's database cannot be reached or created.
         public static let database = Code(rawValue: "database")
+        /// A service stopped by itself, or did not get ready in time.
+        public static let stopped = Code(rawValue: "stopped")
     }
 
     public var code: Code

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Services
 
 /// `choreo service run <name>` child processes, one per service, as one `Service`: started
 /// by `run()`, stopped with SIGTERM (then SIGKILL after `stopTimeout`) on graceful shutdown
@@ -16,12 +17,6 @@ final class ChildServices: Service, Sendable {
         self.environment = environment
         self.stopTimeout = stopTimeout
         self.logger = logger
-    }
-
-    struct ChildExited: Error, CustomStringConvertible {
-        var name: String
-        var status: Int32
-        var description: String { "choreo service run \(name) exited with status \(status)" }
     }
 
     func run() async throws {
@@ -40,7 +35,9 @@ final class ChildServices: Service, Sendable {
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 if let (name, process) = children.first(where: { !$0.1.isRunning }) {
-                    throw ChildExited(name: name, status: process.terminationStatus)
+                    throw ServiceError(
+                        code: .stopped,
+                        message: "choreo service run \(name) exited by itself with status \(process.terminationStatus)")
                 }
                 try? await Task.sleep(for: .milliseconds(200))
             }

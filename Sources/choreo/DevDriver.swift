@@ -8,6 +8,7 @@ import Outbox
 import Payments
 import Postgres
 import ServiceLifecycle
+import Services
 import Synchronization
 
 /// The part of `choreo dev up` that drives the system: seeds stock and customers, sends
@@ -47,10 +48,6 @@ final class DevDriver: Service, Sendable {
         self.logger = logger
     }
 
-    struct SetupFailed: Error, CustomStringConvertible {
-        var description: String
-    }
-
     func run() async throws {
         var connections: [String: PostgresConnection] = [:]
         var producerConfiguration = KafkaProducerConfiguration(client: kafka)
@@ -80,7 +77,10 @@ final class DevDriver: Service, Sendable {
     {
         guard let orders = connections["orders"], let inventory = connections["inventory"],
             let payments = connections["payments"]
-        else { throw SetupFailed(description: "dev up needs the orders, inventory and payments services") }
+        else {
+            throw ServiceError(
+                code: .configuration, message: "dev up needs the orders, inventory and payments services")
+        }
         let traffic = DevTraffic(customers: settings.customers)
         let start = Date()
         var finished = false
@@ -156,7 +156,9 @@ final class DevDriver: Service, Sendable {
             let inPayments = try await PaymentFacts.knownCustomers(ids, on: payments)
             if inOrders == ids.count && inPayments == ids.count { break }
             guard ContinuousClock.now < deadline else {
-                throw SetupFailed(description: "the seeded customers did not reach Orders and Payments within 60 s")
+                throw ServiceError(
+                    code: .stopped, message: "the seeded customers did not reach Orders and Payments within 60 s",
+                    isRetriable: true)
             }
             try await Task.sleep(for: .milliseconds(100))
         }
