@@ -9,6 +9,34 @@ import Testing
     static let services = ["customers", "orders", "inventory", "payments", "notifications", "event-log"]
 
     @Test func devUpWithStockAndCreditFailuresThenVerifyPasses() async throws {
+        try await withRunDatabases { environment, databases, server in
+            try await run(environment: environment, databases: databases, server: server)
+        }
+    }
+
+    @Test func ctrlCStopsTheTrafficAndTheServicesCleanlyAndPrintsASummary() async throws {
+        try await withRunDatabases { environment, _, _ in
+            let output = try OutputFiles()
+            let process = try launch(
+                [
+                    "dev", "up", "--orders-per-second", "20", "--duration", "600", "--customers", "4",
+                    "--status-interval", "1",
+                ], environment: environment, output: output)
+            try await waitUntil(timeout: .seconds(60)) { output.stdout.contains("orders sent") || !process.isRunning }
+            kill(process.processIdentifier, SIGINT)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            if process.isRunning { process.terminate() }
+            #expect(process.terminationStatus == 0, "\(output.stderr.suffix(2_000))")
+            #expect(output.stdout.contains("summary (interrupted"), "\(output.stdout.suffix(2_000))")
+        }
+    }
+
+    /// Runs `body` with the environment of a run whose services have databases of their
+    /// own on the test server (dropped afterwards) and a temporary project root.
+    private func withRunDatabases(
+        _ body: ([String: String], [String: String], PostgresConfiguration) async throws -> Void
+    ) async throws {
         let server = try PostgresConfiguration(url: testDatabaseURL)
         let prefix = "choreo_e2e_\(UUID().uuidString.prefix(8).lowercased())"
         var environment: [String: String] = [:]
@@ -24,7 +52,7 @@ import Testing
         environment["CHOREO_ROOT"] = root.path
         defer { try? FileManager.default.removeItem(at: root) }
         do {
-            try await run(environment: environment, databases: databases, server: server)
+            try await body(environment, databases, server)
         } catch {
             await drop(Array(databases.values), server: server)
             throw error
@@ -32,28 +60,47 @@ import Testing
         await drop(Array(databases.values), server: server)
     }
 
-    private func run(environment: [String: String], databases: [String: String], server: PostgresConfiguration)
-        async throws
-    {
-        // Output to files, not pipes: draining pipes would hold cooperative threads (two on
-        // this machine) while the monitor below needs to run.
-        let output = FileManager.default.temporaryDirectory.appending(path: "choreo-e2e-\(UUID())")
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: output) }
-        _ = FileManager.default.createFile(atPath: output.appending(path: "out").path, contents: nil)
-        _ = FileManager.default.createFile(atPath: output.appending(path: "err").path, contents: nil)
+    /// Standard output and error of a child, in files rather than pipes: draining pipes
+    /// would hold cooperative threads (two on this machine) that the test needs.
+    final class OutputFiles {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "choreo-e2e-\(UUID())")
+        var out: URL { directory.appending(path: "out") }
+        var err: URL { directory.appending(path: "err") }
+
+        init() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        }
+
+        var stdout: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+        var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    private func launch(_ arguments: [String], environment: [String: String], output: OutputFiles) throws -> Process {
         let process = Process()
         process.executableURL = try ChoreoBinary.url()
-        process.arguments = [
-            "dev", "up", "--processes", "--orders-per-second", "25", "--duration", "6", "--settle", "40",
-            "--customers", "12", "--status-interval", "2",
-        ]
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(
             environment.merging(["CHOREO_LOG_LEVEL": "error"]) { _, new in new }
         ) { _, new in new }
-        process.standardOutput = try FileHandle(forWritingTo: output.appending(path: "out"))
-        process.standardError = try FileHandle(forWritingTo: output.appending(path: "err"))
+        process.standardOutput = try FileHandle(forWritingTo: output.out)
+        process.standardError = try FileHandle(forWritingTo: output.err)
         try process.run()
+        return process
+    }
+
+    private func run(environment: [String: String], databases: [String: String], server: PostgresConfiguration)
+        async throws
+    {
+        let output = try OutputFiles()
+        let process = try launch(
+            [
+                "dev", "up", "--processes", "--orders-per-second", "25", "--duration", "6", "--settle", "40",
+                "--customers", "12", "--status-interval", "2",
+            ], environment: environment, output: output)
         let deadline = ContinuousClock.now + .seconds(120)
 
         // While it runs: who is connected to the run's databases, as whom.
@@ -74,8 +121,7 @@ import Testing
         await monitor.close()
         if process.isRunning { process.terminate() }
         while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        let stdout = try String(contentsOf: output.appending(path: "out"), encoding: .utf8)
-        let stderr = try String(contentsOf: output.appending(path: "err"), encoding: .utf8)
+        let (stdout, stderr) = (output.stdout, output.stderr)
         #expect(process.terminationStatus == 0, "dev up failed: \(stderr.suffix(2_000))")
         #expect(stdout.contains("summary (finished"), "\(stdout.suffix(2_000))")
         for service in Self.services {
