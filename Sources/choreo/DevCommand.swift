@@ -103,6 +103,7 @@ struct DevUpCommand: AsyncParsableCommand {
             hosts.append(host)
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var consumers: [ConsumerRuntime] = []
         if processes {
             services.append(
                 .init(
@@ -118,7 +119,8 @@ struct DevUpCommand: AsyncParsableCommand {
             // consumer stops before any relay.
             let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
             services += hosted.map { .init(service: $0.relay) }
-            services += hosted.flatMap(\.consumers).map { .init(service: $0) }
+            consumers = hosted.flatMap(\.consumers)
+            services += consumers.map { .init(service: $0) }
         }
         let driver = DevDriver(
             settings: .init(
@@ -129,7 +131,10 @@ struct DevUpCommand: AsyncParsableCommand {
             writer: OutboxWriter(registry: environment.registry, source: "/choreo/dev", routes: environment.routes),
             databases: Dictionary(uniqueKeysWithValues: hosts.map { ($0.service.name, $0.database) }),
             deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic),
-            groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }), logger: logger)
+            groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }),
+            // In one process, orders wait until every consumer instance has partitions (a
+            // rebalance in the first seconds would otherwise show as completion latency).
+            consumersReady: { [consumers] in consumers.allSatisfy { !$0.assignment.isEmpty } }, logger: logger)
         // The driver stops first; when it returns (the run is over) the group shuts down.
         services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(

@@ -31,13 +31,17 @@ final class DevDriver: Service, Sendable {
     let deadLetterTopics: [String]
     /// Each consumer group's main topics, for its lag.
     let groups: [String: [String]]
+    /// Whether the consumers are ready for traffic (waited for at most 30 s).
+    let consumersReady: @Sendable () -> Bool
     let logger: Logger
     private let sent = Mutex(0)
     private let failedSends = Mutex(0)
 
     init(
         settings: Settings, kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
-        deadLetterTopics: [String], groups: [String: [String]], logger: Logger
+        deadLetterTopics: [String], groups: [String: [String]],
+        consumersReady: @escaping @Sendable () -> Bool = { true },
+        logger: Logger
     ) {
         self.settings = settings
         self.kafka = kafka
@@ -45,6 +49,7 @@ final class DevDriver: Service, Sendable {
         self.databases = databases
         self.deadLetterTopics = deadLetterTopics
         self.groups = groups
+        self.consumersReady = consumersReady
         self.logger = logger
     }
 
@@ -149,6 +154,8 @@ final class DevDriver: Service, Sendable {
             }
             try await group.waitForAll()
         }
+        let ready = ContinuousClock.now + .seconds(30)
+        while !consumersReady() && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(50)) }
         let ids = traffic.customers.map(\.id)
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
