@@ -54,71 +54,33 @@ final class DevDriver: Service, Sendable {
     }
 
     func run() async throws {
-        var connections: [String: PostgresConnection] = [:]
+        let connections = DevConnections(databases: databases, logger: logger)
         var producerConfiguration = KafkaProducerConfiguration(client: kafka)
         producerConfiguration.linger = .milliseconds(1)
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         var failure: (any Error)?
         do {
-            for (service, configuration) in databases {
-                var configuration = configuration
-                configuration.applicationName = "choreo-dev"
-                connections[service] = try await PostgresConnection.connect(
-                    configuration: configuration, logger: logger)
-            }
             try await drive(connections: connections, producer: producer, admin: admin)
         } catch is CancellationError {
         } catch {
             failure = error
         }
         await producer.shutdown()
-        for connection in connections.values { await connection.close() }
+        await connections.closeAll()
         if let failure { throw failure }
     }
 
-    private func drive(connections: [String: PostgresConnection], producer: KafkaProducer, admin: KafkaAdmin)
-        async throws
-    {
-        guard let orders = connections["orders"], let inventory = connections["inventory"],
-            let payments = connections["payments"]
-        else {
-            throw ServiceError(
-                code: .configuration, message: "dev up needs the orders, inventory and payments services")
-        }
+    private func drive(connections: DevConnections, producer: KafkaProducer, admin: KafkaAdmin) async throws {
         let traffic = DevTraffic(customers: settings.customers)
         let start = Date()
         var finished = false
         do {
             finished = try await cancelWhenGracefulShutdown {
-                try await self.seed(
-                    traffic, inventory: inventory, orders: orders, payments: payments, producer: producer)
+                try await self.seed(traffic, connections: connections, producer: producer)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        var previous: DevStatus?
-                        var last = ContinuousClock.now
-                        let terminal = isatty(STDOUT_FILENO) == 1
-                        var panelLines = 0
-                        while true {
-                            try await Task.sleep(for: self.settings.statusInterval)
-                            let status = try await DevStatus.read(
-                                published: self.sent.withLock { $0 }, since: start, orders: orders,
-                                connections: connections, admin: admin, deadLetterTopics: self.deadLetterTopics,
-                                groups: self.groups)
-                            let now = ContinuousClock.now
-                            let seconds = (now - last).seconds
-                            if terminal {
-                                // Redraw the panel in place: up over the last one, clear to the end.
-                                let panel = status.panel(
-                                    previous: previous, seconds: seconds, elapsed: Date().timeIntervalSince(start))
-                                let up = panelLines > 0 ? "\u{1B}[\(panelLines)F\u{1B}[J" : ""
-                                FileHandle.standardOutput.write(Data((up + panel.joined(separator: "\n") + "\n").utf8))
-                                panelLines = panel.count
-                            } else {
-                                say(status.line(previous: previous, seconds: seconds))
-                            }
-                            (previous, last) = (status, now)
-                        }
+                        try await self.reportStatus(since: start, connections: connections, admin: admin)
                     }
                     group.addTask {
                         guard let duration = self.settings.duration else {
@@ -133,14 +95,50 @@ final class DevDriver: Service, Sendable {
                 return true
             }
         } catch is CancellationError {}
-        try await summary(since: start, orders: orders, connections: connections, admin: admin, finished: finished)
+        do {
+            try await summary(since: start, connections: connections, admin: admin, finished: finished)
+        } catch {
+            say("summary: sent \(sent.withLock { $0 }) orders; the databases could not be read: \(error)")
+        }
+    }
+
+    /// A status line (or the panel, on a terminal) every interval until cancelled. A
+    /// reading that fails (a database restarting) is reported and the next one tried.
+    private func reportStatus(since start: Date, connections: DevConnections, admin: KafkaAdmin) async throws {
+        var previous: DevStatus?
+        var last = ContinuousClock.now
+        let terminal = isatty(STDOUT_FILENO) == 1
+        var panelLines = 0
+        while true {
+            try await Task.sleep(for: settings.statusInterval)
+            let status: DevStatus
+            do {
+                status = try await DevStatus.read(
+                    published: sent.withLock { $0 }, since: start, connections: try await connections.all(),
+                    admin: admin, deadLetterTopics: deadLetterTopics, groups: groups)
+            } catch {
+                say("status unavailable: \(error)")
+                panelLines = 0
+                continue
+            }
+            let now = ContinuousClock.now
+            let seconds = (now - last).seconds
+            if terminal {
+                // Redraw the panel in place: up over the last one, clear to the end.
+                let panel = status.panel(previous: previous, seconds: seconds, elapsed: Date().timeIntervalSince(start))
+                let up = panelLines > 0 ? "\u{1B}[\(panelLines)F\u{1B}[J" : ""
+                FileHandle.standardOutput.write(Data((up + panel.joined(separator: "\n") + "\n").utf8))
+                panelLines = panel.count
+            } else {
+                say(status.line(previous: previous, seconds: seconds))
+            }
+            (previous, last) = (status, now)
+        }
     }
 
     /// Adds stock, registers the customers and waits until Orders and Payments know them.
-    private func seed(
-        _ traffic: DevTraffic, inventory: PostgresConnection, orders: PostgresConnection,
-        payments: PostgresConnection, producer: KafkaProducer
-    ) async throws {
+    private func seed(_ traffic: DevTraffic, connections: DevConnections, producer: KafkaProducer) async throws {
+        let inventory = try await connections.connection("inventory")
         for sku in DevTraffic.skus {
             try await InventoryService.addStock(sku: sku.name, quantity: sku.stock, on: inventory)
         }
@@ -159,8 +157,9 @@ final class DevDriver: Service, Sendable {
         let ids = traffic.customers.map(\.id)
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
-            let inOrders = try await OrderFacts.knownCustomers(ids, on: orders)
-            let inPayments = try await PaymentFacts.knownCustomers(ids, on: payments)
+            let inOrders = try await OrderFacts.knownCustomers(ids, on: try await connections.connection("orders"))
+            let inPayments = try await PaymentFacts.knownCustomers(
+                ids, on: try await connections.connection("payments"))
             if inOrders == ids.count && inPayments == ids.count { break }
             guard ContinuousClock.now < deadline else {
                 throw ServiceError(
@@ -213,35 +212,42 @@ final class DevDriver: Service, Sendable {
     /// Waits until every sent order has arrived and ended, every outbox is empty and the
     /// invariants hold (so nothing is left in flight in the embedded broker, which does not
     /// outlive this process), or the settle time is up.
-    private func settle(since start: Date, connections: [String: PostgresConnection]) async throws {
-        guard let orders = connections["orders"], let inventory = connections["inventory"],
-            let payments = connections["payments"], let notifications = connections["notifications"]
-        else { return }
-        let invariants = ReferenceInvariants(
-            orders: orders, inventory: inventory, payments: payments, notifications: notifications, since: start)
+    private func settle(since start: Date, connections: DevConnections) async throws {
         let deadline = ContinuousClock.now + settings.settle
         while ContinuousClock.now < deadline {
-            let counts = try await OrderFacts.counts(since: start, on: orders)
-            if counts.placed == 0 && counts.total >= sent.withLock({ $0 }) {
-                var backlog = 0
-                for connection in connections.values {
-                    backlog +=
-                        try await connection.query("SELECT count(*) FROM outbox").first?.decode(
-                            Int.self, column: 0) ?? 0
-                }
-                if backlog == 0, try await invariants.check().allSatisfy(\.passed) { return }
+            do {
+                if try await hasSettled(since: start, connections: try await connections.all()) { return }
+            } catch {
+                logger.warning(
+                    "cannot read the service databases while settling; trying again", metadata: ["error": "\(error)"])
             }
             try await Task.sleep(for: .milliseconds(250))
         }
         logger.warning("the system had not settled when the settle time was up")
     }
 
+    private func hasSettled(since start: Date, connections: [String: PostgresConnection]) async throws -> Bool {
+        guard let orders = connections["orders"], let inventory = connections["inventory"],
+            let payments = connections["payments"], let notifications = connections["notifications"]
+        else { return true }
+        let counts = try await OrderFacts.counts(since: start, on: orders)
+        guard counts.placed == 0 && counts.total >= sent.withLock({ $0 }) else { return false }
+        for connection in connections.values {
+            let backlog = try await connection.query("SELECT count(*) FROM outbox").first?.decode(Int.self, column: 0)
+            if (backlog ?? 0) > 0 { return false }
+        }
+        let invariants = ReferenceInvariants(
+            orders: orders, inventory: inventory, payments: payments, notifications: notifications, since: start)
+        return try await invariants.check().allSatisfy(\.passed)
+    }
+
     private func summary(
-        since start: Date, orders: PostgresConnection, connections: [String: PostgresConnection], admin: KafkaAdmin,
-        finished: Bool
+        since start: Date, connections: DevConnections, admin: KafkaAdmin, finished: Bool
     ) async throws {
+        let all = try await connections.all()
+        let orders = try await connections.connection("orders")
         let status = try await DevStatus.read(
-            published: sent.withLock { $0 }, since: start, orders: orders, connections: connections, admin: admin,
+            published: sent.withLock { $0 }, since: start, connections: all, admin: admin,
             deadLetterTopics: deadLetterTopics, groups: groups)
         let reasons = try await OrderFacts.cancelReasons(since: start, on: orders)
         let seconds = Date().timeIntervalSince(start)
