@@ -7,6 +7,9 @@ let strict: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
 ]
 
+/// What a service target may use: the seam and the toolkit below it, never another service.
+let serviceDependencies: [Target.Dependency] = ["Services", "Consumers", "Outbox", "Postgres", "Contracts"]
+
 let package = Package(
     name: "Choreo",
     platforms: [.macOS(.v15)],
@@ -17,6 +20,13 @@ let package = Package(
         .library(name: "Topics", targets: ["Topics"]),
         .library(name: "Outbox", targets: ["Outbox"]),
         .library(name: "Consumers", targets: ["Consumers"]),
+        .library(name: "Services", targets: ["Services"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Customers", targets: ["Customers"]),
+        .library(name: "Orders", targets: ["Orders"]),
+        .library(name: "Inventory", targets: ["Inventory"]),
+        .library(name: "Payments", targets: ["Payments"]),
+        .library(name: "Notifications", targets: ["Notifications"]),
         .executable(name: "choreo", targets: ["choreo"]),
     ],
     dependencies: [
@@ -76,6 +86,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The service seam: a description of a service and a host that runs it.
+        .target(
+            name: "Services",
+            dependencies: [
+                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The services: each depends on the seam, never on another service.
+        .target(name: "EventLog", dependencies: serviceDependencies, swiftSettings: strict),
+        .target(name: "Customers", dependencies: serviceDependencies, swiftSettings: strict),
+        .target(name: "Orders", dependencies: serviceDependencies, swiftSettings: strict),
+        .target(name: "Inventory", dependencies: serviceDependencies, swiftSettings: strict),
+        .target(name: "Payments", dependencies: serviceDependencies, swiftSettings: strict),
+        .target(name: "Notifications", dependencies: serviceDependencies, swiftSettings: strict),
         .target(
             name: "ChoreoTestSupport",
             dependencies: ["Kafka", "Postgres", "Contracts"],
@@ -84,7 +111,8 @@ let package = Package(
         .executableTarget(
             name: "choreo",
             dependencies: [
-                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers",
+                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "Services",
+                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +149,19 @@ let package = Package(
         .testTarget(
             name: "ConsumersTests",
             dependencies: ["Consumers", "ChoreoTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: ["Services", "EventLog", "Inventory", "Topics", "ChoreoTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReferenceSystemTests",
+            dependencies: [
+                "Customers", "Orders", "Inventory", "Payments", "Notifications", "EventLog", "Services", "Topics",
+                "ChoreoTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

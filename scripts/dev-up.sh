@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the system on the embedded defaults: installs what is missing, builds the
+# Runs the reference system on the embedded defaults: installs what is missing, builds the
 # `choreo` CLI in release mode and starts `choreo dev up` (embedded Kafka broker
-# with every declared topic, local PostgreSQL) until interrupted.
+# with every declared topic, one database per service on the local PostgreSQL, every
+# service with its relay; seeded traffic with --orders-per-second N --duration S).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

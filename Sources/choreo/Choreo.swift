@@ -16,6 +16,8 @@ struct Choreo: AsyncParsableCommand {
             TopicsCommand.self,
             ContractsCommand.self,
             RelayCommand.self,
+            ServiceCommand.self,
+            VerifyCommand.self,
             ConsumerCommand.self,
             BenchCommand.self,
             DocsCommand.self,

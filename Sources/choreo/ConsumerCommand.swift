@@ -7,6 +7,7 @@ import Logging
 import Outbox
 import Postgres
 import ServiceLifecycle
+import Services
 import Topics
 
 /// `choreo consumer list|status|run`: consumer-group deployments from `consumers/*.yaml`.
@@ -129,11 +130,14 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         let spec = try ConsumerGroupSpec.load(file)
         let count = instances ?? spec.instances ?? 1
         guard (1...64).contains(count) else { throw ValidationError("--instances must be 1…64") }
-        let configuration = try await ServiceHandlers.prepareGroup(
-            spec, registry: try ContractRegistry(directory: root.projectRoot.contracts),
-            catalog: try TopicCatalog.load(directory: root.projectRoot.topics),
-            database: try database.configuration(service: spec.service),
-            kafka: try kafka.configuration(root: root.projectRoot), logger: logger)
+        let environment = try ServiceHandlers.environment(
+            root: root.projectRoot, kafka: try kafka.configuration(root: root.projectRoot))
+        let service = try ServiceHandlers.catalog().service(named: spec.service)
+        let host = try ServiceHost(
+            service: service, environment: environment,
+            database: try database.configuration(service: spec.service))
+        try await host.prepare(logger: logger)
+        let configuration = try host.consumerConfiguration(spec)
         let runtimes = try (0..<count).map { index in
             try ConsumerRuntime(
                 configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))

@@ -1,30 +1,29 @@
 import ArgumentParser
 import Foundation
 import Postgres
+import Services
 
-/// A service database: `--database-url`, then `CHOREO_<SERVICE>_DATABASE_URL`, then
-/// `CHOREO_DATABASE_URL`, then the local default of `scripts/setup.sh`.
+/// A database: `--database-url`; for a service, then as `ServiceDatabase` resolves it
+/// (`CHOREO_<SERVICE>_DATABASE_URL`, then `CHOREO_DATABASE_URL` with the database
+/// `choreo_<service>`); otherwise `CHOREO_DATABASE_URL`, then the local default of
+/// `scripts/setup.sh`.
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "PostgreSQL URL of the database (env CHOREO_<SERVICE>_DATABASE_URL, then CHOREO_DATABASE_URL).")
+        help:
+            "PostgreSQL URL of the database (env CHOREO_<SERVICE>_DATABASE_URL, then CHOREO_DATABASE_URL with the database choreo_<service>)."
+    )
     var databaseURL: String?
 
-    static let localDefault = "postgresql://choreo:choreo@127.0.0.1:5432/choreo"
+    static let localDefault = ServiceDatabase.localServer
 
-    func url(service: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let databaseURL { return databaseURL }
-        if let service, let url = environment[Self.environmentKey(service: service)] { return url }
-        return environment["CHOREO_DATABASE_URL"] ?? Self.localDefault
-    }
-
-    /// `CHOREO_<SERVICE>_DATABASE_URL`, with the service name upper-cased and `-`/`.` as `_`.
-    static func environmentKey(service: String) -> String {
-        let name = service.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-        return "CHOREO_\(name)_DATABASE_URL"
+    /// The URL given or configured, for commands that take a server rather than a service.
+    func url(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        databaseURL ?? environment["CHOREO_DATABASE_URL"] ?? Self.localDefault
     }
 
     func configuration(service: String? = nil) throws -> PostgresConfiguration {
-        try PostgresConfiguration(url: url(service: service))
+        guard let service else { return try PostgresConfiguration(url: url()) }
+        return try ServiceDatabase.configuration(service: service, explicitURL: databaseURL)
     }
 }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Consumers
-import Contracts
 import Foundation
 import Kafka
 import Logging
 import Outbox
 import Postgres
 import ServiceLifecycle
+import Services
 import Topics
 
 /// `choreo dev up`: the whole local system on the embedded defaults.
@@ -22,23 +22,59 @@ struct DevUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract:
-            "Start the embedded broker with every declared topic, the outbox relay and the runnable consumer groups.",
+            "Start the embedded broker with every declared topic and every service (its database, relay and consumer groups); seed data and drive orders.",
         discussion: """
             Prints the bootstrap servers as the first line and records them in
             .choreo/dev-state.json under the project root, so `choreo publish`, `choreo consume`
-            and the other commands in another terminal find the broker by themselves.
-            Runs until SIGINT/SIGTERM.
+            and `choreo verify` in another terminal find the system by themselves.
+
+            Each service gets its own database on the local PostgreSQL (choreo_<service>, or as
+            CHOREO_<SERVICE>_DATABASE_URL / CHOREO_DATABASE_URL say), created and migrated. Stock
+            and --customers customers (every fourth with little credit) are seeded. With
+            --orders-per-second and --duration it sends order.place commands (one in ten asks
+            for a scarce SKU), so some orders fail for stock and some for credit, then waits up
+            to --settle seconds for orders in flight and stops by itself. A status line is
+            printed every --status-interval seconds (a panel redrawn in place on a terminal) and a summary at the end. Ctrl-C (SIGINT) or
+            SIGTERM stops everything cleanly. --processes runs each service as its own child
+            process (`choreo service run <name>`) instead of in this one.
             """
     )
 
     @OptionGroup var root: RootOptions
-    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "Brokers in the embedded cluster.")
     var brokers: Int = 1
 
+    @Flag(help: "Run each service as a child process (`choreo service run`).")
+    var processes = false
+
+    @Option(help: "order.place commands sent per second (needs --duration).")
+    var ordersPerSecond: Int = 0
+
+    @Option(help: "Seconds to send orders; then settle and stop. Without it, runs until Ctrl-C.")
+    var duration: Double?
+
+    @Option(help: "Seconds to wait after the traffic for orders in flight to end.")
+    var settle: Double = 20
+
+    @Option(help: "Customers to register at start.")
+    var customers: Int = 40
+
+    @Option(help: "Seconds between status lines.")
+    var statusInterval: Double = 5
+
     func validate() throws {
         guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be 1…9") }
+        guard (0...100_000).contains(ordersPerSecond) else {
+            throw ValidationError("--orders-per-second must be 0…100000")
+        }
+        if let duration, !(duration > 0 && duration <= 86_400) {
+            throw ValidationError("--duration must be 0…86400 seconds")
+        }
+        if ordersPerSecond > 0 && duration == nil { throw ValidationError("--orders-per-second needs --duration") }
+        guard settle >= 0, settle <= 3600 else { throw ValidationError("--settle must be 0…3600 seconds") }
+        guard (1...10_000).contains(customers) else { throw ValidationError("--customers must be 1…10000") }
+        guard statusInterval >= 0.5 else { throw ValidationError("--status-interval must be at least 0.5 seconds") }
     }
 
     func run() async throws {
@@ -46,40 +82,66 @@ struct DevUpCommand: AsyncParsableCommand {
         let logger = Logger(label: "choreo.dev")
         let project = root.projectRoot
         let catalog = try TopicCatalog.load(directory: project.topics)
-        let registry = try ContractRegistry(directory: project.contracts)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         defer { broker.shutdown() }
         for topic in catalog.topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
-        FileHandle.standardOutput.write(Data((broker.bootstrapServers + "\n").utf8))
+        say(broker.bootstrapServers)
         try DevState(bootstrapServers: broker.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: project)
         defer { DevState.remove(root: project, ifOwnedBy: getpid()) }
-        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+        var kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+        // A consumer fetch waits at most this long for data (librdkafka's default is 500 ms
+        // per hop, which dominates an order's five hops on an idle local system).
+        kafka.rawProperties["fetch.wait.max.ms"] = "10"
+        let environment = try ServiceHandlers.environment(root: project, kafka: kafka)
 
-        var services: [any Service] = []
-        let postgres = try database.configuration()
-        let connection = try await PostgresConnection.connect(configuration: postgres, logger: logger)
-        try await OutboxSchema.standard.install(on: connection)
-        await connection.close()
-        services.append(
-            try OutboxRelay(
-                database: postgres,
-                configuration: OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: kafka)),
-                logger: Logger(label: "choreo.dev.relay")))
-        var running: [String] = []
-        for spec in try ConsumerGroupSpec.loadAll(project.consumers) {
-            guard (try? ServiceHandlers.make(for: spec)) != nil else { continue }
-            let configuration = try await ServiceHandlers.prepareGroup(
-                spec, registry: registry, catalog: catalog, database: try database.configuration(service: spec.service),
-                kafka: kafka, logger: logger)
-            services.append(
-                try ConsumerRuntime(configuration: configuration, logger: Logger(label: "choreo.dev.\(spec.group)")))
-            running.append(spec.group)
+        var hosts: [ServiceHost] = []
+        for service in try ServiceHandlers.catalog().services {
+            let host = try ServiceHost(
+                service: service, environment: environment,
+                database: try ServiceDatabase.configuration(service: service.name))
+            try await host.prepare(logger: logger)
+            hosts.append(host)
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var consumers: [ConsumerRuntime] = []
+        if processes {
+            services.append(
+                .init(
+                    service: ChildServices(
+                        names: hosts.map(\.service.name),
+                        environment: [
+                            "CHOREO_BOOTSTRAP_SERVERS": broker.bootstrapServers, "CHOREO_ROOT": project.url.path,
+                            "CHOREO_KAFKA_FETCH_WAIT_MAX_MS": kafka.rawProperties["fetch.wait.max.ms"] ?? "500",
+                        ],
+                        logger: logger)))
+        } else {
+            // Relays first and consumers after: the group stops in reverse order, so every
+            // consumer stops before any relay.
+            let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
+            services += hosted.map { .init(service: $0.relay) }
+            consumers = hosted.flatMap(\.consumers)
+            services += consumers.map { .init(service: $0) }
+        }
+        let driver = DevDriver(
+            settings: .init(
+                ordersPerSecond: ordersPerSecond, duration: duration.map { .milliseconds(Int($0 * 1000)) },
+                settle: .milliseconds(Int(settle * 1000)), statusInterval: .milliseconds(Int(statusInterval * 1000)),
+                customers: customers),
+            kafka: kafka,
+            writer: OutboxWriter(registry: environment.registry, source: "/choreo/dev", routes: environment.routes),
+            databases: Dictionary(uniqueKeysWithValues: hosts.map { ($0.service.name, $0.database) }),
+            deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic),
+            groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }),
+            // In one process, orders wait until every consumer instance has partitions (a
+            // rebalance in the first seconds would otherwise show as completion latency).
+            consumersReady: { [consumers] in consumers.allSatisfy { !$0.assignment.isEmpty } }, logger: logger)
+        // The driver stops first; when it returns (the run is over) the group shuts down.
+        services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(
-            "choreo dev up: embedded broker, outbox relay and consumer groups running; Ctrl-C to stop",
+            "choreo dev up: embedded broker and every service running; Ctrl-C to stop",
             metadata: [
                 "bootstrap": "\(broker.bootstrapServers)", "topics": "\(catalog.topics.count)",
-                "groups": "\(running.joined(separator: ","))",
+                "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
             ])
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Kafka
 import Logging
+import Services
 import Topics
 
 /// `choreo publish`: validate data against its contract and publish it as a CloudEvent.

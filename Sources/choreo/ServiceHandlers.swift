@@ -1,67 +1,34 @@
 import Consumers
 import Contracts
+import Customers
+import EventLog
+import Inventory
 import Kafka
-import Logging
-import Outbox
-import Postgres
+import Notifications
+import Orders
+import Payments
+import Services
 import Topics
 
-/// The services whose handlers this build of `choreo` can run for `choreo consumer run`.
+/// The services this build of `choreo` can run: a list, composed here and nowhere else.
 enum ServiceHandlers {
-    struct Service {
-        var handlers: EventHandlers
-        var migrations: [Migration]
-    }
+    static let services: [ServiceDescription] = [
+        CustomersService.description,
+        OrdersService.description,
+        InventoryService.description,
+        PaymentsService.description,
+        NotificationsService.description,
+        EventLog.service,
+    ]
 
-    /// Built-in services: `event-log` records every handled event in `event_log`.
-    static let known = ["event-log"]
+    static func catalog() throws -> ServiceCatalog { try ServiceCatalog(services) }
 
-    static func make(for spec: ConsumerGroupSpec) throws -> Service {
-        let types = try spec.handles.map { text -> EventType in
-            guard let type = EventType(parsing: text) else {
-                throw ConsumerError(
-                    code: .specification, message: "\(spec.file): handles: '\(text)' is not a type like order.placed.v1"
-                )
-            }
-            return type
-        }
-        switch spec.service {
-        case "event-log":
-            var handlers = EventHandlers()
-            for type in types { handlers.on(type, EventLog.handler) }
-            return Service(handlers: handlers, migrations: EventLog.migrations)
-        default:
-            throw ConsumerError(
-                code: .configuration,
-                message:
-                    "\(spec.file): service '\(spec.service)' has no handlers in this build of choreo (known: \(known.joined(separator: ", ")))"
-            )
-        }
-    }
-}
-
-extension ServiceHandlers {
-    /// Installs the group's tables (processed events, parking, the service's own, the outbox)
-    /// in `database` and returns the runtime configuration the spec describes.
-    static func prepareGroup(
-        _ spec: ConsumerGroupSpec, registry: ContractRegistry, catalog: TopicCatalog,
-        database: PostgresConfiguration, kafka: KafkaConfiguration, logger: Logger
-    ) async throws -> ConsumerConfiguration {
-        let service = try make(for: spec)
-        let connection = try await PostgresConnection.connect(configuration: database, logger: logger)
-        try await ConsumerSchema.install(on: connection)
-        _ = try await Migrator(migrations: service.migrations).migrate(on: connection)
-        try await OutboxSchema.standard.install(on: connection)
-        await connection.close()
-        var configuration = ConsumerConfiguration(
-            group: spec.group, topics: spec.topics, handlers: service.handlers, registry: registry,
-            writer: OutboxWriter(registry: registry, source: "/services/\(spec.service)", routes: catalog.outboxRoutes),
-            database: database, kafka: kafka)
-        configuration.batchSize = spec.batchSize ?? configuration.batchSize
-        configuration.retry = try spec.retryPolicy()
-        configuration.deadLetterTopic = spec.deadLetterTopic
-        configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
-        configuration.processedRetention = try spec.retention()
-        return configuration
+    /// Contracts, routes and consumer-group specs of the project, and the Kafka settings:
+    /// loaded once, shared by every host.
+    static func environment(root: ProjectRoot, kafka: KafkaConfiguration) throws -> ServiceEnvironment {
+        ServiceEnvironment(
+            registry: try ContractRegistry(directory: root.contracts),
+            routes: try TopicCatalog.load(directory: root.topics).outboxRoutes,
+            groups: try ConsumerGroupSpec.loadAll(root.consumers), kafka: kafka)
     }
 }

@@ -3,7 +3,7 @@ import Topics
 
 extension TopicCatalog {
     /// The outbox writer's routes: each event type to the events/commands topic carrying it.
-    var outboxRoutes: OutboxRoutes {
+    public var outboxRoutes: OutboxRoutes {
         var routes: [String: String] = [:]
         for topic in topics where topic.kind == .events || topic.kind == .commands {
             for type in topic.eventTypes { routes[type] = topic.name }

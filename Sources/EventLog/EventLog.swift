@@ -1,9 +1,18 @@
+import Consumers
 import Postgres
+import Services
 
 /// A ready-made idempotent consumer service: records every event it handles in an
 /// `event_log` table (id, type, key, data, source, correlation, time). Useful as an audit
 /// trail and as the smallest real deployment of a consumer group.
 public enum EventLog {
+    /// The `event-log` service: any type its groups list is recorded (older versions
+    /// upcast first).
+    public static var service: ServiceDescription {
+        ServiceDescription(
+            name: "event-log", migrations: migrations, fallbackHandler: handler, upcasters: ContractUpcasters.all)
+    }
+
     public static let migrations: [Migration] = [
         Migration(
             id: "choreo-event-log-001",

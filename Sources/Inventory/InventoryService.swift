@@ -1,0 +1,101 @@
+import Consumers
+import Contracts
+import Foundation
+import Outbox
+import Postgres
+import Services
+
+/// The Inventory service: reserves stock for placed orders (`stock.reserved.v1` or
+/// `stock.reservation-failed.v1`), releases it when the payment fails (`stock.released.v1`)
+/// and counts it sold when the payment is captured.
+public enum InventoryService {
+    public static let orderPlacedV2 = EventType(name: "order.placed", version: 2)
+    static let paymentFailedV1 = EventType(name: "payment.failed", version: 1)
+    static let paymentCapturedV1 = EventType(name: "payment.captured", version: 1)
+    static let reservedV1 = EventType(name: "stock.reserved", version: 1)
+    static let reservationFailedV1 = EventType(name: "stock.reservation-failed", version: 1)
+    static let releasedV1 = EventType(name: "stock.released", version: 1)
+
+    public static var description: ServiceDescription {
+        ServiceDescription(
+            name: "inventory", migrations: InventoryStore.migrations,
+            handlers: [orderPlacedV2: reserve, paymentFailedV1: release, paymentCapturedV1: sell],
+            upcasters: ContractUpcasters.all)
+    }
+
+    /// Adds stock (seeding, restocking) in its own transaction on `connection`.
+    public static func addStock(sku: String, quantity: Int, on connection: PostgresConnection) async throws {
+        try await connection.execute(InventoryStore.addStock(sku: sku, quantity: quantity))
+    }
+
+    static let reserve: EventHandler = { event, context in
+        let order = try event.decode(OrderPlaced.self)
+        guard try await InventoryStore.lockReservation(order: order.orderId, on: context.connection) == nil else {
+            return
+        }
+        let lines = order.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
+        let stock = try await InventoryStore.lockStock(Reservation.merge(lines).map(\.sku), on: context.connection)
+        let reservationID = RandomUUID.make()
+        let id = UUIDText.lowercased(order.orderId)
+        let customer = UUIDText.lowercased(order.customerId)
+        switch Reservation.reserve(lines, stock: stock) {
+        case .reserved(let levels):
+            for level in levels { try await context.write(InventoryStore.update(level)) }
+            try await context.write(
+                try InventoryStore.insertReservation(
+                    order: order.orderId, reservation: reservationID, customer: order.customerId,
+                    lines: Reservation.merge(lines), status: "reserved", reason: nil))
+            try await context.emit(
+                OutboxEvent(
+                    type: reservedV1, key: id,
+                    encoding: StockReserved(
+                        orderId: id, customerId: customer, reservationId: UUIDText.lowercased(reservationID),
+                        items: Reservation.merge(lines), amount: MinorUnits.toMajor(order.totalMinor),
+                        reservedAt: Date())))
+        case .failed(let failure, let skus):
+            try await context.write(
+                try InventoryStore.insertReservation(
+                    order: order.orderId, reservation: reservationID, customer: order.customerId,
+                    lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue))
+            try await context.emit(
+                OutboxEvent(
+                    type: reservationFailedV1, key: id,
+                    encoding: StockReservationFailed(
+                        orderId: id, customerId: customer, reason: failure.rawValue, skus: skus, failedAt: Date())))
+        }
+    }
+
+    static let release: EventHandler = { event, context in
+        let outcome = try event.decode(PaymentOutcome.self)
+        guard let record = try await resolve(order: outcome.orderId, as: "released", by: Reservation.release, context)
+        else { return }
+        let id = UUIDText.lowercased(outcome.orderId)
+        try await context.emit(
+            OutboxEvent(
+                type: releasedV1, key: id,
+                encoding: StockReleased(
+                    orderId: id, reservationId: UUIDText.lowercased(record.reservationID), items: record.lines,
+                    releasedAt: Date())))
+    }
+
+    static let sell: EventHandler = { event, context in
+        let outcome = try event.decode(PaymentOutcome.self)
+        _ = try await resolve(order: outcome.orderId, as: "sold", by: Reservation.sell, context)
+    }
+
+    /// Ends the order's reservation: moves its units with `move` and records `status`.
+    /// Returns nil (and changes nothing) when the order holds no reservation: never
+    /// reserved, or already released or sold.
+    private static func resolve(
+        order: UUID, as status: String, by move: ([StockLine], [String: StockLevel]) -> [StockLevel],
+        _ context: HandlerContext
+    ) async throws -> InventoryStore.Record? {
+        guard let record = try await InventoryStore.lockReservation(order: order, on: context.connection),
+            record.status == "reserved"
+        else { return nil }
+        let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
+        for level in move(record.lines, stock) { try await context.write(InventoryStore.update(level)) }
+        try await context.write(InventoryStore.setStatus(order: order, status))
+        return record
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Postgres
+
+/// The Orders service's tables: its orders and its own view of registered customers.
+enum OrderStore {
+    static let migrations: [Migration] = [
+        Migration(
+            id: "orders-001",
+            sql: """
+                CREATE TABLE IF NOT EXISTS known_customers (
+                    customer_id   uuid        PRIMARY KEY,
+                    registered_at timestamptz NOT NULL
+                );
+                CREATE TABLE IF NOT EXISTS orders (
+                    order_id      uuid        PRIMARY KEY,
+                    customer_id   uuid        NOT NULL,
+                    status        text        NOT NULL CHECK (status IN ('placed', 'confirmed', 'cancelled')),
+                    items         jsonb       NOT NULL,
+                    total_minor   bigint      NOT NULL,
+                    cancel_reason text,
+                    payment_id    uuid,
+                    requested_at  timestamptz NOT NULL,
+                    accepted      boolean     NOT NULL,
+                    completed_at  timestamptz
+                );
+                CREATE INDEX IF NOT EXISTS orders_open ON orders (requested_at) WHERE status = 'placed';
+                """)
+    ]
+
+    static func rememberCustomer(_ id: UUID, registeredAt: Date) -> PostgresQuery {
+        """
+        INSERT INTO known_customers (customer_id, registered_at) VALUES (\(id), \(registeredAt))
+        ON CONFLICT (customer_id) DO NOTHING
+        """
+    }
+
+    static func isKnown(customer id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("SELECT 1 FROM known_customers WHERE customer_id = \(id)").isEmpty
+    }
+
+    static func exists(order id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("SELECT 1 FROM orders WHERE order_id = \(id)").isEmpty
+    }
+
+    /// The order's status and customer, locked until the transaction ends.
+    static func lock(order id: UUID, on connection: PostgresConnection) async throws -> (OrderStatus, UUID)? {
+        let rows = try await connection.query(
+            "SELECT status, customer_id FROM orders WHERE order_id = \(id) FOR UPDATE")
+        guard let row = rows.first, let status = OrderStatus(rawValue: try row.decode(String.self, column: 0)) else {
+            return nil
+        }
+        return (status, try row.decode(UUID.self, column: 1))
+    }
+
+    /// A new order; `accepted` is false for one rejected at once (cancelled, never placed).
+    static func insert(_ order: Order, requestedAt: Date) throws -> PostgresQuery {
+        let items = PostgresJSON(Array(try JSONEncoder().encode(order.lines)))
+        let accepted = order.status == .placed
+        let completedAt: Date? = accepted ? nil : Date()
+        return """
+            INSERT INTO orders (order_id, customer_id, status, items, total_minor, cancel_reason, requested_at, accepted, completed_at)
+            VALUES (\(order.id), \(order.customerID), \(order.status.rawValue), \(items), \(order.totalMinor),
+                    \(order.cancelReason), \(requestedAt), \(accepted), \(completedAt))
+            """
+    }
+
+    static func confirm(order id: UUID, paymentID: UUID) -> PostgresQuery {
+        """
+        UPDATE orders SET status = 'confirmed', payment_id = \(paymentID), completed_at = clock_timestamp()
+        WHERE order_id = \(id) AND status = 'placed'
+        """
+    }
+
+    static func cancel(order id: UUID, reason: String) -> PostgresQuery {
+        """
+        UPDATE orders SET status = 'cancelled', cancel_reason = \(reason), completed_at = clock_timestamp()
+        WHERE order_id = \(id) AND status = 'placed'
+        """
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Postgres
+
+/// The Payments service's tables: its own view of customers' credit and one payment
+/// decision per order.
+enum PaymentStore {
+    static let migrations: [Migration] = [
+        Migration(
+            id: "payments-001",
+            sql: """
+                CREATE TABLE IF NOT EXISTS credit_accounts (
+                    customer_id        uuid   PRIMARY KEY,
+                    credit_limit_minor bigint NOT NULL CHECK (credit_limit_minor >= 0),
+                    used_minor         bigint NOT NULL CHECK (used_minor >= 0)
+                );
+                CREATE TABLE IF NOT EXISTS payments (
+                    order_id     uuid        PRIMARY KEY,
+                    payment_id   uuid        NOT NULL UNIQUE,
+                    customer_id  uuid        NOT NULL,
+                    amount_minor bigint      NOT NULL,
+                    status       text        NOT NULL CHECK (status IN ('captured', 'failed')),
+                    reason       text,
+                    decided_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+                );
+                """)
+    ]
+
+    static func openAccount(_ account: CreditAccount) -> PostgresQuery {
+        """
+        INSERT INTO credit_accounts (customer_id, credit_limit_minor, used_minor)
+        VALUES (\(account.customerID), \(account.limitMinor), \(account.usedMinor))
+        ON CONFLICT (customer_id) DO NOTHING
+        """
+    }
+
+    static func lockAccount(_ customer: UUID, on connection: PostgresConnection) async throws -> CreditAccount? {
+        let rows = try await connection.query(
+            "SELECT credit_limit_minor, used_minor FROM credit_accounts WHERE customer_id = \(customer) FOR UPDATE")
+        guard let row = rows.first else { return nil }
+        return CreditAccount(
+            customerID: customer, limitMinor: try row.decode(Int64.self, column: 0),
+            usedMinor: try row.decode(Int64.self, column: 1))
+    }
+
+    static func updateAccount(_ account: CreditAccount) -> PostgresQuery {
+        "UPDATE credit_accounts SET used_minor = \(account.usedMinor) WHERE customer_id = \(account.customerID)"
+    }
+
+    static func hasPayment(order: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("SELECT 1 FROM payments WHERE order_id = \(order)").isEmpty
+    }
+
+    static func insertPayment(
+        order: UUID, payment: UUID, customer: UUID, amountMinor: Int64, status: String, reason: String?
+    ) -> PostgresQuery {
+        """
+        INSERT INTO payments (order_id, payment_id, customer_id, amount_minor, status, reason)
+        VALUES (\(order), \(payment), \(customer), \(amountMinor), \(status), \(reason))
+        """
+    }
+}
