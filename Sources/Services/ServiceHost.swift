@@ -38,7 +38,7 @@ public struct ServiceHost: Sendable {
         self.environment = environment
         self.database = database
         self.instances = instances
-        var relay = OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: environment.kafka))
+        var relay = try OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: environment.kafka))
         relay.defaultSource = service.source
         self.relay = relay
         for spec in environment.groups(of: service.name) { _ = try service.handlers(for: spec) }

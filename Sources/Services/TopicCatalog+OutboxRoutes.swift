@@ -14,7 +14,7 @@ extension TopicCatalog {
 
 extension TopicCatalog {
     /// For the relay: each event type to the events/commands topics that declare it.
-    var declaredTopicsByType: [String: Set<String>] {
+    public var declaredTopicsByType: [String: Set<String>] {
         var declared: [String: Set<String>] = [:]
         for topic in topics where topic.kind == .events || topic.kind == .commands {
             for type in topic.eventTypes { declared[type, default: []].insert(topic.name) }

@@ -5,6 +5,7 @@ import Logging
 import Outbox
 import Postgres
 import ServiceLifecycle
+import Services
 import Topics
 
 /// `choreo relay`: publishes one database's outbox to Kafka until SIGTERM/SIGINT.
