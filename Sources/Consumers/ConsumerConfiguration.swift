@@ -43,6 +43,14 @@ public struct ConsumerConfiguration: Sendable {
     /// Must exceed the retention of every topic read and the longest a dead letter waits for
     /// replay; see `ProcessedEventsCleanup`.
     public var processedRetention: Duration?
+    /// What the consumer accepts (message size, header count and size); over it, a message is
+    /// dead-lettered as `oversized`, cut down.
+    public var limits: MessageLimits = MessageLimits()
+    /// The event types each topic declares (`topics/*.yaml` `eventTypes`, like
+    /// `order.placed.v1`). A type arriving on a listed topic that does not declare it is
+    /// dead-lettered as `wrong-topic`; the group's own retry and replay topics may carry any
+    /// type it handles. `nil` (the default): no check.
+    public var topicTypes: [String: Set<String>]?
     /// Kafka consumer settings beyond the client's: session timeout, assignment strategy.
     public var sessionTimeout: Duration = .seconds(10)
 
@@ -68,6 +76,10 @@ public struct ConsumerConfiguration: Sendable {
 
     /// `<group>.dlq` unless set.
     public var resolvedDeadLetterTopic: String { deadLetterTopic ?? RetryPolicy.deadLetterTopic(group: group) }
+
+    /// `<group>.replay`: where a dead-letter tool replays the group's events. Like the retry
+    /// topics, it may carry any type the group handles.
+    public static func replayTopic(group: String) -> String { "\(group).replay" }
 
     /// The retry topics, in attempt order.
     public var retryTopics: [String] { retry.delays.map { RetryPolicy.retryTopic(group: group, delay: $0) } }

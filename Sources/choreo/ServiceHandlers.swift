@@ -62,6 +62,22 @@ extension ServiceHandlers {
         configuration.deadLetterTopic = spec.deadLetterTopic
         configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
         configuration.processedRetention = try spec.retention()
+        configuration.topicTypes = topicTypes(of: spec, in: catalog)
         return configuration
+    }
+}
+
+extension ServiceHandlers {
+    /// The types each of the group's event and command topics declares, for the runtime's
+    /// `wrong-topic` check. Topics without a spec in `topics/` are not checked.
+    static func topicTypes(of spec: ConsumerGroupSpec, in catalog: TopicCatalog) -> [String: Set<String>] {
+        var types: [String: Set<String>] = [:]
+        for name in spec.topics {
+            guard let topic = catalog.topic(named: name), topic.kind == .events || topic.kind == .commands else {
+                continue
+            }
+            types[name] = Set(topic.eventTypes)
+        }
+        return types
     }
 }
