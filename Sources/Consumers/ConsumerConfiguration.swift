@@ -51,6 +51,9 @@ public struct ConsumerConfiguration: Sendable {
     /// dead-lettered as `wrong-topic`; the group's own retry and replay topics may carry any
     /// type it handles. `nil` (the default): no check.
     public var topicTypes: [String: Set<String>]?
+    /// Test hook: called right after a transaction that recorded the retry of a released
+    /// parked event commits, before it is published (process tests kill -9 there).
+    public var _afterParkedPublicationCommit: (@Sendable () -> Void)?
     /// Kafka consumer settings beyond the client's: session timeout, assignment strategy.
     public var sessionTimeout: Duration = .seconds(10)
 

@@ -4,7 +4,7 @@ import Postgres
 
 extension ConsumerRuntime {
     struct BatchPlan {
-        var events: [PlannedEvent] = []
+        var items: [BatchItem] = []
         var outgoing: [Outgoing] = []
         var commitOffsets: [KafkaTopicPartition: Int64] = [:]
     }
@@ -30,25 +30,31 @@ extension ConsumerRuntime {
                         topic: message.topic, partition: message.partition, offset: message.offset))
                 try consumer.pause([partition])
                 continue
-            case .deadLetter(let reason, let error, let attempt, _):
+            case .deadLetter(let reason, let error, let attempt, let eventID):
                 plan.outgoing.append(router.deadLetter(message, reason: reason, error: error, attempts: attempt))
+                // Order-preserving mode: a dead-lettered event blocks its key too.
+                if configuration.preserveKeyOrder, let key = ParkingLot.usableKey(message.key) {
+                    plan.items.append(.deadLettered(key: key, id: eventID ?? ParkingLot.blockerID(for: message)))
+                }
             case .skip:
                 skipped += 1
             case .handle(let event, let handler):
-                plan.events.append(PlannedEvent(event: event, handler: handler, message: message))
+                plan.items.append(.event(PlannedEvent(event: event, handler: handler, message: message)))
             }
             plan.commitOffsets[partition] = message.offset + 1
         }
         if skipped > 0 { stats.withLock { $0.skipped += skipped } }
-        if !plan.events.isEmpty {
+        var parkedPublications = 0
+        if !plan.items.isEmpty {
             let database = try await connection(&state)
             // The whole batch runs on the connection's own thread: handlers' statements call
             // libpq directly instead of hopping threads twice per statement.
             let transaction = batchTransaction
-            let events = plan.events
+            let items = plan.items
             let results = try await withTaskExecutorPreference(database.executor) {
-                try await transaction.run(events, on: database)
+                try await transaction.run(items, on: database)
             }
+            parkedPublications = results.parkedPublications
             stats.withLock {
                 $0.handled += results.handled
                 $0.duplicates += results.duplicates
@@ -58,6 +64,10 @@ extension ConsumerRuntime {
             for failure in results.failures {
                 plan.outgoing.append(route(failure))
             }
+        }
+        if parkedPublications > 0 {
+            configuration._afterParkedPublicationCommit?()
+            await publishParked(state: &state)
         }
         if !plan.outgoing.isEmpty {
             let undelivered = try await deliver(plan.outgoing, state: &state)

@@ -138,7 +138,7 @@ public final class ConsumerRuntime: Service, Sendable {
         var connection: PostgresConnection?
         /// Retry partitions paused until their head message is due.
         var pausedUntil: [KafkaTopicPartition: Date] = [:]
-        var lastOrphanCheck = ContinuousClock.now
+        var lastOrphanCheck: ContinuousClock.Instant?
         var lastCleanup: ContinuousClock.Instant?
         /// Partitions held back after a transient publish failure: attempts and next backoff.
         var publishFailures: [KafkaTopicPartition: (count: Int, backoff: Duration)] = [:]
@@ -161,34 +161,73 @@ public final class ConsumerRuntime: Service, Sendable {
         }
     }
 
-    /// Order-preserving mode: every few seconds, applies parked events whose blocker's dead
-    /// letter was discarded. Transient failures are left for the next check.
+    /// Order-preserving mode: every few seconds (and first at start), publishes the recorded
+    /// publications of released events that failed, and applies parked events whose
+    /// blocker was released. Transient failures are left for the next check.
     private func releaseOrphans(state: inout LoopState) async throws {
-        guard let parking = batchTransaction.parking, ContinuousClock.now - state.lastOrphanCheck >= .seconds(5) else {
-            return
-        }
+        guard let parking = batchTransaction.parking,
+            state.lastOrphanCheck.map({ ContinuousClock.now - $0 >= .seconds(5) }) ?? true
+        else { return }
         state.lastOrphanCheck = .now
+        await publishParked(state: &state)
         do {
             let database = try await connection(&state)
+            var recorded = 0
             for key in try await parking.orphanedKeys(on: database) {
+                let transaction = batchTransaction
                 let released = try await database.withTransaction { tx in
-                    let released = try await parking.release(key: key, on: tx) { planned in
-                        try await self.batchTransaction.handle(planned, savepoint: true, buffer: nil, on: tx)
+                    var released = try await parking.release(key: key, blocker: nil, on: tx) { planned in
+                        try await transaction.handle(planned, savepoint: true, buffer: nil, on: tx)
                     }
-                    if !released.failures.isEmpty {
-                        let failed = released.failures.map(\.planned.event.envelope.id)
+                    if let failure = released.failure {
+                        let failed = [failure.planned.event.envelope.id]
                         try await tx.execute(
                             "DELETE FROM processed_events WHERE consumer_group = \(configuration.group) AND event_id = ANY(\(failed)::uuid[])"
                         )
+                        released.stillBlocked = true
                     }
                     return released
                 }
                 stats.withLock { $0.handled += released.handled }
-                let outgoing = released.failures.map(route)
-                _ = try await deliver(outgoing, state: &state)
+                if released.failure != nil { recorded += 1 }
             }
-        } catch  where TransientFailure.isTransient(error) {
+            if recorded > 0 {
+                configuration._afterParkedPublicationCommit?()
+                await publishParked(state: &state)
+            }
+        } catch where TransientFailure.isTransient(error) {
             logger.debug("releasing parked events deferred", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Publishes the recorded publications (`parked_publications`) and deletes those
+    /// delivered. What cannot be delivered now stays for the next check.
+    func publishParked(state: inout LoopState) async {
+        guard let parking = batchTransaction.parking else { return }
+        do {
+            let database = try await connection(&state)
+            let publications = try await parking.publications(on: database)
+            guard !publications.isEmpty else { return }
+            let outgoing = publications.map { publication -> Outgoing in
+                var outgoing = router.route(
+                    publication.message, attempt: publication.attempt, error: publication.error,
+                    isPermanent: publication.isPermanent)
+                outgoing.pendingSeq = publication.seq
+                return outgoing
+            }
+            let undelivered = try await deliver(outgoing, state: &state)
+            let failed = Set(undelivered.compactMap { $0.0.pendingSeq })
+            try await parking.deletePublications(
+                publications.map(\.seq).filter { !failed.contains($0) }, on: database)
+            if let (_, error) = undelivered.first {
+                logger.warning(
+                    "a released event's retry could not be published; it stays recorded and is sent again",
+                    metadata: ["group": "\(configuration.group)", "count": "\(failed.count)", "error": "\(error)"])
+            }
+        } catch {
+            logger.warning(
+                "publishing recorded retries of released events deferred",
+                metadata: ["group": "\(configuration.group)", "error": "\(error)"])
         }
     }
 

@@ -129,11 +129,16 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         let spec = try ConsumerGroupSpec.load(file)
         let count = instances ?? spec.instances ?? 1
         guard (1...64).contains(count) else { throw ValidationError("--instances must be 1…64") }
-        let configuration = try await ServiceHandlers.prepareGroup(
+        var configuration = try await ServiceHandlers.prepareGroup(
             spec, registry: try ContractRegistry(directory: root.projectRoot.contracts),
             catalog: try TopicCatalog.load(directory: root.projectRoot.topics),
             database: try database.configuration(service: spec.service),
             kafka: try kafka.configuration(root: root.projectRoot), logger: logger)
+        if ProcessInfo.processInfo.environment["CHOREO_TEST_KILL_AFTER_PARKED_COMMIT"] == "1" {
+            // Test hook (ParkingProcessTests): die like kill -9 between the commit that records a
+            // released event's retry and its publication.
+            configuration._afterParkedPublicationCommit = { kill(getpid(), SIGKILL) }
+        }
         let runtimes = try (0..<count).map { index in
             try ConsumerRuntime(
                 configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
