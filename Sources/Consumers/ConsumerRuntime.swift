@@ -195,7 +195,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 configuration._afterParkedPublicationCommit?()
                 await publishParked(state: &state)
             }
-        } catch where TransientFailure.isTransient(error) {
+        } catch  where TransientFailure.isTransient(error) {
             logger.debug("releasing parked events deferred", metadata: ["error": "\(error)"])
         }
     }

@@ -43,7 +43,9 @@ public enum ParkedKeys {
     /// orphan release). Use it when the blocker's dead letter is discarded. Returns whether a
     /// blocker was removed.
     @discardableResult
-    public static func release(group: String, key: String, blockingEvent: UUID? = nil, on connection: PostgresConnection)
+    public static func release(
+        group: String, key: String, blockingEvent: UUID? = nil, on connection: PostgresConnection
+    )
         async throws -> Bool
     {
         let deleted: Int

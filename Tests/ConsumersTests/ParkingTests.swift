@@ -37,7 +37,9 @@ struct ParkingTests {
                     if k2Attempts.withLock({ value -> Int in
                         value += 1
                         return value
-                    }) == 1 { throw NotYet() }
+                    }) == 1 {
+                        throw NotYet()
+                    }
                 }
                 try await ConsumerTestHarness.recordEffect(event, context)
             }
@@ -70,7 +72,9 @@ struct ParkingTests {
         }
     }
 
-    @Test("a dead-lettered event blocks its key: later events of K wait, other keys flow; releasing K applies them in order")
+    @Test(
+        "a dead-lettered event blocks its key: later events of K wait, other keys flow; releasing K applies them in order"
+    )
     func deadLetteredBlocker() async throws {
         try await ConsumerTestHarness.with { harness in
             var configuration = harness.configuration()
