@@ -10,8 +10,11 @@ extension ConsumerRuntime {
     }
 
     /// One batch: classify, one database transaction, publish retries and dead letters,
-    /// commit offsets.
-    func process(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState) async throws {
+    /// commit offsets. Returns the offsets committed (or meant to be).
+    @discardableResult
+    func process(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState) async throws
+        -> [KafkaTopicPartitionOffset]
+    {
         var plan = BatchPlan()
         var cut: Set<KafkaTopicPartition> = []
         let now = Date()
@@ -89,6 +92,7 @@ extension ConsumerRuntime {
             }
         }
         stats.withLock { $0.batches += 1 }
+        return offsets
     }
 
     /// A failed handler call → its retry or dead letter.

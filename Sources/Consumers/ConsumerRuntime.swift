@@ -260,9 +260,12 @@ public final class ConsumerRuntime: Service, Sendable {
         var messages = messages
         while true {
             do {
-                try await process(messages, consumer: consumer, state: &state)
+                let committed = try await process(messages, consumer: consumer, state: &state)
                 if failing {
                     logger.info("consumer recovered; processing resumed", metadata: ["group": "\(configuration.group)"])
+                    // A rebalance during the wait restarts reassigned partitions at their last
+                    // committed offset: move them past what was just committed.
+                    for offset in committed { try? consumer.seek(offset) }
                     try? consumer.resume(Array(assignment))
                 }
                 state.backoff = configuration.initialBackoff
