@@ -43,6 +43,10 @@ public struct ConsumerConfiguration: Sendable {
     /// Must exceed the retention of every topic read and the longest a dead letter waits for
     /// replay; see `ProcessedEventsCleanup`.
     public var processedRetention: Duration?
+    /// How long one retry or dead-letter publication may take, broker retries included
+    /// (`message.timeout.ms` of the runtime's producer; default 30 s). After it, the message's
+    /// partition is held back and the publication retried with backoff.
+    public var publishTimeout: Duration = .seconds(30)
     /// What the consumer accepts (message size, header count and size); over it, a message is
     /// dead-lettered as `oversized`, cut down.
     public var limits: MessageLimits = MessageLimits()

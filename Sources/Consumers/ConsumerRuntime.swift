@@ -121,7 +121,9 @@ public final class ConsumerRuntime: Service, Sendable {
     }
 
     func makeProducer() throws -> KafkaProducer {
-        try KafkaProducer(configuration: KafkaProducerConfiguration(client: configuration.kafka), logger: logger)
+        var producer = KafkaProducerConfiguration(client: configuration.kafka)
+        producer.messageTimeout = configuration.publishTimeout
+        return try KafkaProducer(configuration: producer, logger: logger)
     }
 
     /// Test hook: makes librdkafka raise a fatal error on the current producer

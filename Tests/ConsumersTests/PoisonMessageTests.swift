@@ -146,3 +146,31 @@ struct PoisonMessageTests {
         }
     }
 }
+
+@Suite("Consumer runtime: a dead letter that cannot be published for now (PostgreSQL + embedded broker)")
+struct HeldBackPartitionTests {
+    @Test("a transient publish failure holds back only its partition, with backoff; the batch is not retried whole")
+    func transientPublishFailureHoldsBackItsPartition() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let poison: EventHandler = { event, context in
+                if event.key == "poison" { throw PermanentFailure("never") }
+                try await ConsumerTestHarness.recordEffect(event, context)
+            }
+            var configuration = harness.configuration(handler: poison)
+            configuration.publishTimeout = .milliseconds(500)
+            let ids = try await harness.publish([("poison", 1)] + (0..<30).map { ("other\($0)", $0) })
+            // Every produce request fails (retriably at the broker) for a while: publications
+            // time out, then go through.
+            try harness.broker.pushRequestErrors(
+                apiKey: .produce, errors: Array(repeating: .notEnoughReplicas, count: 40))
+            try await harness.withRuntime(configuration) { runtime in
+                let letters = try await harness.deadLetters.read(count: 1, timeout: .seconds(60))
+                #expect(letters.first?.header("ce_id") == ids[0].uuidString.lowercased())
+                try await waitUntil(timeout: .seconds(60)) { try await harness.effectCounts().count == 30 }
+                #expect(runtime.metrics.publishRetries >= 1)
+                #expect(runtime.metrics.transientFailures == 0, "no batch was retried whole")
+            }
+            #expect(try await harness.effectCounts().values.allSatisfy { $0 == 1 })
+        }
+    }
+}
