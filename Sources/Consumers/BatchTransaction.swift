@@ -4,21 +4,6 @@ import Kafka
 import Outbox
 import Postgres
 
-/// An event ready for its handler, with the message it came from.
-struct PlannedEvent: Sendable {
-    var event: ConsumedEvent
-    var handler: EventHandler
-    var message: KafkaConsumerMessage
-}
-
-/// One message of a batch, in order, as the database transaction sees it.
-enum BatchItem: Sendable {
-    /// An event to handle (or park).
-    case event(PlannedEvent)
-    /// Order-preserving mode: a message the classifier dead-lettered; it blocks its key.
-    case deadLettered(key: String, id: UUID)
-}
-
 /// The database side of one batch: one transaction, the processed-event rows of the
 /// whole batch in one statement, then each new event's handler.
 ///
@@ -36,11 +21,7 @@ struct BatchTransaction: Sendable {
     let optimistic: Bool
     let parking: ParkingLot?
 
-    struct Failure: Sendable {
-        var planned: PlannedEvent
-        var error: String
-        var isPermanent: Bool
-    }
+    typealias Failure = HandlerFailure
 
     struct Outcome: Sendable {
         var handled = 0

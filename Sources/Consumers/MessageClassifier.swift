@@ -80,6 +80,10 @@ struct MessageClassifier: Sendable {
         } catch {
             return deadLetter(.undecodable, "the value is not JSON: \(error)")
         }
+        if Self.mayContainNUL(value), Self.containsNUL(document) {
+            return deadLetter(
+                .undecodable, "the data contains a NUL character (\\u0000), which PostgreSQL text cannot hold")
+        }
         let problems = registry.validate(document, as: envelope.type)
         if !problems.isEmpty {
             let summary = problems.prefix(3).map { "\($0)" }.joined(separator: "; ")
@@ -121,5 +125,32 @@ struct MessageClassifier: Sendable {
             return "a CloudEvents attribute contains a NUL byte"
         }
         return nil
+    }
+
+    /// Whether the raw JSON has `u0000` anywhere (an escaped NUL needs it): a fast pre-check.
+    static func mayContainNUL(_ bytes: [UInt8]) -> Bool {
+        let pattern: [UInt8] = Array("u0000".utf8)
+        guard bytes.count >= pattern.count else { return false }
+        var index = 0
+        while index <= bytes.count - pattern.count {
+            if bytes[index] == 0x75, bytes[index + 1] == 0x30, bytes[index + 2] == 0x30, bytes[index + 3] == 0x30,
+                bytes[index + 4] == 0x30
+            {
+                return true
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// Whether a string or member name of `value` contains NUL.
+    static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): return text.utf8.contains(0)
+        case .array(let items): return items.contains(where: containsNUL)
+        case .object(let object):
+            return object.members.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
+        case .null, .bool, .number: return false
+        }
     }
 }

@@ -86,7 +86,7 @@ struct ParkingLot: Sendable {
 
     /// Records, in the transaction that made `failure`'s event its key's blocker, that its
     /// retry (or dead letter) must be published; the runtime deletes the row once delivered.
-    func recordPublication(_ failure: BatchTransaction.Failure, on tx: PostgresConnection) async throws {
+    func recordPublication(_ failure: HandlerFailure, on tx: PostgresConnection) async throws {
         let message = failure.planned.message
         let error = RetryHeaders.bounded(failure.error).replacingOccurrences(of: "\u{0}", with: "")
         try await tx.execute(
@@ -102,7 +102,7 @@ struct ParkingLot: Sendable {
     struct Released {
         var handled = 0
         /// The event that failed (now the key's blocker, its publication recorded).
-        var failure: BatchTransaction.Failure?
+        var failure: HandlerFailure?
         /// Whether the key is still blocked afterwards.
         var stillBlocked = false
     }
@@ -114,7 +114,7 @@ struct ParkingLot: Sendable {
     /// to be so under lock.
     func release(
         key: String, blocker: UUID?, on tx: PostgresConnection,
-        handle: (PlannedEvent) async throws -> BatchTransaction.Failure?
+        handle: (PlannedEvent) async throws -> HandlerFailure?
     ) async throws -> Released {
         var released = Released()
         if blocker == nil {

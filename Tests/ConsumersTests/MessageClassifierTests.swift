@@ -118,6 +118,14 @@ struct MessageClassifierTests {
         envelope.subject = "ab"
         #expect(
             Self.reason(classifier.classify(Self.message(headers: envelope.kafkaHeaders(), value: value))) == "handle")
+        let nulData = Array(#"{"key":"a\u0000b","seq":1}"#.utf8)
+        #expect(
+            Self.reason(classifier.classify(Self.message(headers: envelope.kafkaHeaders(), value: nulData)))
+                == "undecodable")
+        let escaped = Array(#"{"key":"a\\u0000b","seq":1}"#.utf8)
+        #expect(
+            Self.reason(classifier.classify(Self.message(headers: envelope.kafkaHeaders(), value: escaped))) == "handle"
+        )
     }
 
     @Test("a message over the limits is oversized before it is decoded")

@@ -37,10 +37,13 @@ struct RevokedPartitionTests {
             outage.withLock { $0 = false }
             let retryTopic = TopicReader(
                 bootstrapServers: harness.broker.bootstrapServers,
-                topic: RetryPolicy.retryTopic(group: ConsumerTestHarness.group, delay: ConsumerTestHarness.retry.delays[0]),
+                topic: RetryPolicy.retryTopic(
+                    group: ConsumerTestHarness.group, delay: ConsumerTestHarness.retry.delays[0]),
                 partitions: 1)
             // Every event retried at least once; then give duplicates time to show.
-            _ = try await retryTopic.read(timeout: .seconds(30)) { Set($0.compactMap { $0.header("ce_id") }).count >= 12 }
+            _ = try await retryTopic.read(timeout: .seconds(30)) {
+                Set($0.compactMap { $0.header("ce_id") }).count >= 12
+            }
             try await Task.sleep(for: .seconds(2))
             let retries = try await retryTopic.read(timeout: .seconds(3)) { _ in false }
             for runtime in [first, second] { runtime.requestStop() }
