@@ -102,6 +102,12 @@ public struct ConsumerConfiguration: Sendable {
         guard !handlers.entries.isEmpty else {
             throw ConsumerError(code: .configuration, message: "\(group): no handlers registered")
         }
+        guard limits.maxMessageBytes > 0, limits.maxHeaderCount > 0, limits.maxHeaderBytes > 0 else {
+            throw ConsumerError(code: .configuration, message: "\(group): message limits must be positive")
+        }
+        guard publishTimeout > .zero else {
+            throw ConsumerError(code: .configuration, message: "\(group): publishTimeout must be positive")
+        }
         for type in handlers.types where registry.contract(for: type) == nil {
             throw ConsumerError(code: .configuration, message: "\(group): no contract for handled type \(type)")
         }

@@ -35,8 +35,9 @@ extension ConsumerRuntime {
                 continue
             case .deadLetter(let reason, let error, let attempt, let eventID):
                 plan.outgoing.append(router.deadLetter(message, reason: reason, error: error, attempts: attempt))
-                // Order-preserving mode: a dead-lettered event blocks its key too.
-                if configuration.preserveKeyOrder, let key = ParkingLot.usableKey(message.key) {
+                // Order-preserving mode: a dead-lettered event blocks its key too — unless it
+                // does not belong to the topic's stream at all (wrong-topic).
+                if configuration.preserveKeyOrder, reason != .wrongTopic, let key = ParkingLot.usableKey(message.key) {
                     plan.items.append(.deadLettered(key: key, id: eventID ?? ParkingLot.blockerID(for: message)))
                 }
             case .skip:

@@ -63,6 +63,7 @@ extension ServiceHandlers {
         configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
         configuration.processedRetention = try spec.retention()
         configuration.topicTypes = topicTypes(of: spec, in: catalog)
+        configuration.limits = try spec.messageLimits()
         return configuration
     }
 }

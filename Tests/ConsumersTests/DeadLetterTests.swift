@@ -99,3 +99,28 @@ struct DeadLetterTests {
         #expect(onMain.dueAt == nil && onMain.attempt == 1)
     }
 }
+
+@Suite("Consumer group spec: limits")
+struct ConsumerGroupSpecLimitsTests {
+    static func load(_ yaml: String) throws -> ConsumerGroupSpec {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "choreo-spec-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appending(path: "g.yaml")
+        try Data(("group: g\nservice: s\ntopics: [t.events]\nhandles: [t.v1]\n" + yaml).utf8).write(to: file)
+        return try ConsumerGroupSpec.load(file)
+    }
+
+    @Test("limits: defaults, overrides, and a bound out of range names the field")
+    func limits() throws {
+        #expect(try Self.load("").messageLimits() == MessageLimits())
+        let limits = try Self.load("limits: { maxMessageBytes: 500000, maxHeaderCount: 10 }\n").messageLimits()
+        #expect(limits.maxMessageBytes == 500_000 && limits.maxHeaderCount == 10)
+        #expect(limits.maxHeaderBytes == MessageLimits().maxHeaderBytes)
+        #expect(throws: ConsumerError.self) { try Self.load("limits: { maxHeaderCount: 0 }\n") }
+        do {
+            _ = try Self.load("limits: { maxHeaderCount: 0 }\n")
+        } catch {
+            #expect("\(error)".contains("limits.maxHeaderCount"))
+        }
+    }
+}
