@@ -46,6 +46,35 @@ struct PoisonMessageTests {
         }
     }
 
+    @Test("a failing event too large to be retried (with retry headers) is dead-lettered cut down as oversized")
+    func retryTooLarge() async throws {
+        try await ConsumerTestHarness.with { harness in
+            struct Flaky: Error {}
+            let failing: EventHandler = { event, context in
+                if event.data.count > 100_000 { throw Flaky() }
+                try await ConsumerTestHarness.recordEffect(event, context)
+            }
+            let prefix = #"{"key":""#
+            let value = Array(
+                (prefix + String(repeating: "y", count: 999_700 - prefix.utf8.count - 10) + #"","seq":1}"#).utf8)
+            let big = Self.envelope()
+            try await harness.publishRaw(key: "big", value: value, headers: big.kafkaHeaders())
+            let next = try await harness.publish([("big", 2), ("small", 1)])
+            try await harness.withRuntime(harness.configuration(handler: failing)) { runtime in
+                let letters = try await harness.deadLetters.read(count: 1)
+                let letter = try #require(letters.first)
+                #expect(letter.header("ce_id") == big.id.uuidString.lowercased())
+                #expect(letter.header("dlq_reason") == "oversized")
+                #expect(letter.header("dlq_error")?.contains("its retry cannot be published") == true)
+                #expect(letter.header("dlq_truncated") == "true")
+                #expect(letter.header("dlq_original_size") == String(value.count))
+                try await waitUntil { try await harness.effectCounts().count == 2 }
+                #expect(runtime.metrics.retried == 0)
+            }
+            #expect(Set(try await harness.effectCounts().keys) == Set(next))
+        }
+    }
+
     @Test("after a fatal producer error the runtime recreates its producer and delivers the dead letter")
     func fatalProducerErrorRecreatesProducer() async throws {
         try await ConsumerTestHarness.with { harness in
