@@ -106,9 +106,8 @@ extension ConsumerRuntime {
     /// Publishes `outgoing` and waits for every delivery. A message the producer refuses for
     /// good is replaced by its cut-down dead letter; after a fatal producer error the producer
     /// is recreated and the undelivered messages sent again. Returns the messages that could
-    /// not be delivered for now (transient causes), with their errors.
-    /// - Throws: `ConsumerError.deadLetterFailed` when even a cut-down dead letter is refused
-    ///   for good (the dead-letter topic does not exist or refuses records).
+    /// not be delivered for now (transient causes, or a dead-letter topic that refuses even
+    /// cut-down dead letters), with their errors.
     func deliver(_ outgoing: [Outgoing], state: inout LoopState) async throws -> [(Outgoing, KafkaError)] {
         var outgoing = outgoing
         var pending = Array(outgoing.indices)
@@ -128,11 +127,17 @@ extension ConsumerRuntime {
                     again.append(index)
                 case .failure(let error) where error.isPermanentForMessage:
                     guard outgoing[index].kind != .cutDownDeadLetter else {
-                        throw ConsumerError(
-                            code: .deadLetterFailed,
-                            message:
-                                "the dead-letter topic \(router.deadLetterTopic) refuses even a cut-down dead letter",
-                            underlying: error)
+                        // The dead-letter topic itself refuses records (it does not exist, or
+                        // refuses even 4 KiB): a configuration error. Hold the partition back
+                        // and say so loudly; the other partitions flow on.
+                        logger.error(
+                            "the dead-letter topic refuses even a cut-down dead letter; holding back its partition",
+                            metadata: [
+                                "group": "\(configuration.group)", "topic": "\(router.deadLetterTopic)",
+                                "error": "\(error)",
+                            ])
+                        undelivered.append((outgoing[index], error))
+                        continue
                     }
                     logger.warning(
                         "the producer refuses a \(outgoing[index].isDeadLetter ? "dead letter" : "retry") for good; sending its cut-down dead letter",
