@@ -201,4 +201,28 @@ struct HeldBackPartitionTests {
             #expect(try await harness.effectCounts().values.allSatisfy { $0 == 1 })
         }
     }
+
+    @Test(
+        "a dead-letter topic that refuses even cut-down dead letters holds back only that partition; the runtime keeps running"
+    )
+    func deadLetterTopicRefuses() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let poison: EventHandler = { event, context in
+                if event.key == "poison" { throw PermanentFailure("never") }
+                try await ConsumerTestHarness.recordEffect(event, context)
+            }
+            var configuration = harness.configuration(handler: poison)
+            configuration.deadLetterTopic = ""  // refused by the producer itself (the embedded broker accepts any name)
+            configuration.publishTimeout = .seconds(1)
+            try await harness.publish([("poison", 1)])
+            try await harness.withRuntime(configuration) { runtime in
+                try await waitUntil(timeout: .seconds(30)) { runtime.metrics.publishRetries >= 2 }
+                let later = try await harness.publish((0..<20).map { ("other\($0)", $0) })
+                try await waitUntil(timeout: .seconds(30)) {
+                    try await harness.effectCounts().keys.filter(Set(later).contains).count == 20
+                }
+                #expect(runtime.metrics.deadLettered == 0)
+            }
+        }
+    }
 }
