@@ -4,13 +4,6 @@ import Kafka
 import Outbox
 import Postgres
 
-/// An event ready for its handler, with the message it came from.
-struct PlannedEvent: Sendable {
-    var event: ConsumedEvent
-    var handler: EventHandler
-    var message: KafkaConsumerMessage
-}
-
 /// The database side of one batch: one transaction, the processed-event rows of the
 /// whole batch in one statement, then each new event's handler.
 ///
@@ -20,25 +13,23 @@ struct PlannedEvent: Sendable {
 /// rows are removed in the same transaction, so their retry is handled again.
 ///
 /// With `parking` (order-preserving mode), an event whose key is blocked by an earlier
-/// failed event is parked instead of handled, and a blocker that succeeds releases its
-/// key's parked events in order, in the same transaction.
+/// failed or dead-lettered event is parked instead of handled, and a blocker that succeeds
+/// releases its key's parked events in order, in the same transaction (see `ParkingLot`).
 struct BatchTransaction: Sendable {
     let group: String
     let writer: OutboxWriter?
     let optimistic: Bool
     let parking: ParkingLot?
 
-    struct Failure: Sendable {
-        var planned: PlannedEvent
-        var error: String
-        var isPermanent: Bool
-    }
+    typealias Failure = HandlerFailure
 
     struct Outcome: Sendable {
         var handled = 0
         var duplicates = 0
         var parked = 0
         var failures: [Failure] = []
+        /// Failures of released parked events: recorded in `parked_publications`.
+        var parkedPublications = 0
         var redone = false
     }
 
@@ -60,8 +51,12 @@ struct BatchTransaction: Sendable {
         case returning
     }
 
-    func run(_ events: [PlannedEvent], on connection: PostgresConnection) async throws -> Outcome {
+    func run(_ items: [BatchItem], on connection: PostgresConnection) async throws -> Outcome {
         var seen = Set<UUID>()
+        let events = items.compactMap { item -> PlannedEvent? in
+            if case .event(let planned) = item { return planned }
+            return nil
+        }
         let unique = events.filter { seen.insert($0.event.envelope.id).inserted }
         let inBatchDuplicates = events.count - unique.count
         var knownFailures: [UUID: any Error] = [:]
@@ -72,7 +67,7 @@ struct BatchTransaction: Sendable {
                 do {
                     var outcome = try await connection.withTransaction { tx in
                         try await runInTransaction(
-                            unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
+                            items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
                             processedInsert: &processedInsert, on: tx)
                     }
                     outcome.duplicates += inBatchDuplicates
@@ -106,7 +101,7 @@ struct BatchTransaction: Sendable {
         var outcome = try await connection.withTransaction { tx in
             var processedInsert: Int?
             return try await runInTransaction(
-                unique, savepoints: true, dedupe: .returning, knownFailures: failures,
+                items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
                 processedInsert: &processedInsert, on: tx)
         }
         outcome.duplicates += inBatchDuplicates
@@ -127,8 +122,8 @@ struct BatchTransaction: Sendable {
     }
 
     private func runInTransaction(
-        _ unique: [PlannedEvent], savepoints: Bool, dedupe: Dedupe, knownFailures: [UUID: any Error],
-        processedInsert: inout Int?, on tx: PostgresConnection
+        _ items: [BatchItem], unique: [PlannedEvent], savepoints: Bool, dedupe: Dedupe,
+        knownFailures: [UUID: any Error], processedInsert: inout Int?, on tx: PostgresConnection
     ) async throws -> Outcome {
         let ids = unique.map(\.event.envelope.id)
         let fresh: Set<UUID>
@@ -149,9 +144,32 @@ struct BatchTransaction: Sendable {
             else { return }
             try await tx.pipeline(query)
         }
-        var blocked = try await parking?.blockedKeys(unique.compactMap(\.event.key), on: tx) ?? [:]
-        for planned in unique where fresh.contains(planned.event.envelope.id) {
+        var blocked: [String: UUID] = [:]
+        if let parking {
+            let keys = items.compactMap { item -> String? in
+                switch item {
+                case .event(let planned): planned.event.key
+                case .deadLettered(let key, _): key
+                }
+            }
+            blocked = try await parking.blockedKeys(keys, on: tx)
+        }
+        var releasedFailures: [UUID] = []
+        var done = Set<UUID>()
+        for item in items {
+            let planned: PlannedEvent
+            switch item {
+            case .deadLettered(let key, let id):
+                if let parking, blocked[key] == nil {
+                    try await parking.blockIfFree(key: key, by: id, on: tx)
+                    blocked[key] = id
+                }
+                continue
+            case .event(let event):
+                planned = event
+            }
             let id = planned.event.envelope.id
+            guard fresh.contains(id), done.insert(id).inserted else { continue }
             if let parking, let key = planned.event.key, let blocker = blocked[key], blocker != id {
                 try await parking.park(planned, on: tx)
                 outcome.parked += 1
@@ -175,17 +193,22 @@ struct BatchTransaction: Sendable {
             outcome.handled += 1
             if let parking, let key = planned.event.key, blocked[key] == id {
                 // The blocker succeeded: release the key's parked events, in order.
-                let released = try await parking.release(key: key, on: tx) { parked in
+                let released = try await parking.release(key: key, blocker: id, on: tx) { parked in
                     try await handle(parked, savepoint: savepoints, buffer: batchBuffer, on: tx)
                 }
                 outcome.handled += released.handled
-                outcome.failures += released.failures
-                blocked[key] = released.failures.first?.planned.event.envelope.id
+                if let failure = released.failure {
+                    releasedFailures.append(failure.planned.event.envelope.id)
+                    outcome.parkedPublications += 1
+                    blocked[key] = failure.planned.event.envelope.id
+                } else {
+                    blocked[key] = nil
+                }
             }
         }
         try await flush(atLeast: 1)
-        if !outcome.failures.isEmpty {
-            let failed = outcome.failures.map(\.planned.event.envelope.id)
+        let failed = outcome.failures.map(\.planned.event.envelope.id) + releasedFailures
+        if !failed.isEmpty {
             try await tx.execute(
                 "DELETE FROM processed_events WHERE consumer_group = \(group) AND event_id = ANY(\(failed)::uuid[])")
         }

@@ -43,6 +43,21 @@ public struct ConsumerConfiguration: Sendable {
     /// Must exceed the retention of every topic read and the longest a dead letter waits for
     /// replay; see `ProcessedEventsCleanup`.
     public var processedRetention: Duration?
+    /// How long one retry or dead-letter publication may take, broker retries included
+    /// (`message.timeout.ms` of the runtime's producer; default 30 s). After it, the message's
+    /// partition is held back and the publication retried with backoff.
+    public var publishTimeout: Duration = .seconds(30)
+    /// What the consumer accepts (message size, header count and size); over it, a message is
+    /// dead-lettered as `oversized`, cut down.
+    public var limits: MessageLimits = MessageLimits()
+    /// The event types each topic declares (`topics/*.yaml` `eventTypes`, like
+    /// `order.placed.v1`). A type arriving on a listed topic that does not declare it is
+    /// dead-lettered as `wrong-topic`; the group's own retry and replay topics may carry any
+    /// type it handles. `nil` (the default): no check.
+    public var topicTypes: [String: Set<String>]?
+    /// Test hook: called right after a transaction that recorded the retry of a released
+    /// parked event commits, before it is published (process tests kill -9 there).
+    public var _afterParkedPublicationCommit: (@Sendable () -> Void)?
     /// Kafka consumer settings beyond the client's: session timeout, assignment strategy.
     public var sessionTimeout: Duration = .seconds(10)
 
@@ -69,6 +84,10 @@ public struct ConsumerConfiguration: Sendable {
     /// `<group>.dlq` unless set.
     public var resolvedDeadLetterTopic: String { deadLetterTopic ?? RetryPolicy.deadLetterTopic(group: group) }
 
+    /// `<group>.replay`: where a dead-letter tool replays the group's events. Like the retry
+    /// topics, it may carry any type the group handles.
+    public static func replayTopic(group: String) -> String { "\(group).replay" }
+
     /// The retry topics, in attempt order.
     public var retryTopics: [String] { retry.delays.map { RetryPolicy.retryTopic(group: group, delay: $0) } }
 
@@ -82,6 +101,12 @@ public struct ConsumerConfiguration: Sendable {
         }
         guard !handlers.entries.isEmpty else {
             throw ConsumerError(code: .configuration, message: "\(group): no handlers registered")
+        }
+        guard limits.maxMessageBytes > 0, limits.maxHeaderCount > 0, limits.maxHeaderBytes > 0 else {
+            throw ConsumerError(code: .configuration, message: "\(group): message limits must be positive")
+        }
+        guard publishTimeout > .zero else {
+            throw ConsumerError(code: .configuration, message: "\(group): publishTimeout must be positive")
         }
         for type in handlers.types where registry.contract(for: type) == nil {
             throw ConsumerError(code: .configuration, message: "\(group): no contract for handled type \(type)")

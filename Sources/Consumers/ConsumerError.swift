@@ -18,6 +18,8 @@ public struct ConsumerError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    public var isRetriable: Bool { code == .deadLetterFailed }
+    /// Always `false`: a retry or dead letter that can be sent later never surfaces as an
+    /// error (its partition is held back instead); these errors need a person.
+    public var isRetriable: Bool { false }
     public var description: String { "consumer \(code): \(message)" }
 }

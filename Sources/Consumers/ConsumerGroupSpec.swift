@@ -16,10 +16,18 @@ import Yams
 /// deadLetterTopic: notifications-service.dlq
 /// preserveKeyOrder: false             # per-key parking while an event of the key is retried
 /// processedRetention: 30d             # keep processed-event ids this long (> topic retention)
+/// limits: { maxMessageBytes: 1000000, maxHeaderCount: 64, maxHeaderBytes: 65536 }  # over them: `oversized`
 /// ```
 public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public struct Retry: Sendable, Equatable, Codable {
         public var delays: [String]
+    }
+
+    /// What the group accepts (`MessageLimits`); each bound defaults to `MessageLimits`'s.
+    public struct Limits: Sendable, Equatable, Codable {
+        public var maxMessageBytes: Int?
+        public var maxHeaderCount: Int?
+        public var maxHeaderBytes: Int?
     }
 
     public var group: String
@@ -32,6 +40,7 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public var deadLetterTopic: String?
     public var preserveKeyOrder: Bool?
     public var processedRetention: String?
+    public var limits: Limits?
     public var description: String?
 
     /// Where it was loaded from, for messages.
@@ -39,7 +48,7 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case group, service, topics, handles, instances, batchSize, retry, deadLetterTopic, preserveKeyOrder
-        case processedRetention, description
+        case processedRetention, limits, description
     }
 
     /// The retry policy the spec declares (default 1s, 10s, 1m).
@@ -65,6 +74,27 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
                 code: .specification, message: "\(file): processedRetention: '\(text)' is not like 30d, 12h")
         }
         return duration
+    }
+
+    /// The message limits the spec declares.
+    public func messageLimits() throws -> MessageLimits {
+        var result = MessageLimits()
+        guard let limits else { return result }
+        func bound(_ value: Int?, _ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let value else { return nil }
+            guard range.contains(value) else {
+                throw ConsumerError(
+                    code: .specification,
+                    message: "\(file): limits.\(name) must be \(range.lowerBound)…\(range.upperBound), got \(value)")
+            }
+            return value
+        }
+        result.maxMessageBytes =
+            try bound(limits.maxMessageBytes, "maxMessageBytes", 1_024...100_000_000) ?? result.maxMessageBytes
+        result.maxHeaderCount = try bound(limits.maxHeaderCount, "maxHeaderCount", 1...10_000) ?? result.maxHeaderCount
+        result.maxHeaderBytes =
+            try bound(limits.maxHeaderBytes, "maxHeaderBytes", 64...10_000_000) ?? result.maxHeaderBytes
+        return result
     }
 
     public var resolvedDeadLetterTopic: String { deadLetterTopic ?? RetryPolicy.deadLetterTopic(group: group) }
@@ -119,5 +149,6 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
         if let batchSize, !(1...10_000).contains(batchSize) { throw fail("batchSize must be 1…10000") }
         _ = try retryPolicy()
         _ = try retention()
+        _ = try messageLimits()
     }
 }

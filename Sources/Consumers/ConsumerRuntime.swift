@@ -10,8 +10,10 @@ import Synchronization
 /// dead letters.
 ///
 /// For each polled batch:
-/// 1. every message is classified: undecodable, unknown-type and contract-violating
-///    messages are dead-lettered at once; retries not yet due pause their partition;
+/// 1. every message is classified: messages over the limits (`oversized`), undecodable,
+///    unknown-type, wrong-topic and contract-violating messages are dead-lettered at once;
+///    valid events of types the group does not handle are skipped; retries not yet due
+///    pause their partition;
 /// 2. one database transaction inserts the batch's `processed_events` rows in one
 ///    statement (a conflict means a duplicate: skipped), runs each new event's handler
 ///    (its writes and outbox rows share the transaction) and commits;
@@ -21,22 +23,36 @@ import Synchronization
 ///
 /// A transient failure (database or broker unreachable, serialization failure) pauses
 /// the batch's partitions and retries the same batch in place with backoff: outages never
-/// dead-letter. Graceful shutdown finishes the current batch, commits and leaves the group.
+/// dead-letter. A retry or dead letter the producer refuses for good (too large, unknown
+/// topic) is dead-lettered cut down; one it cannot deliver for now holds back only its own
+/// partition. Graceful shutdown finishes the current batch, commits and leaves the group.
 public final class ConsumerRuntime: Service, Sendable {
     public let configuration: ConsumerConfiguration
-    private let logger: Logger
-    private let classifier: MessageClassifier
-    private let stats = Mutex(ConsumerMetrics())
+    let logger: Logger
+    let classifier: MessageClassifier
+    let router: FailureRouter
+    let stats = Mutex(ConsumerMetrics())
     private let stopping = Mutex(false)
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
-    private let batchTransaction: BatchTransaction
+    let producerBox = Mutex<KafkaProducer?>(nil)
+    let batchTransaction: BatchTransaction
 
     public init(configuration: ConsumerConfiguration, logger: Logger? = nil) throws {
         self.configuration = try configuration.validated()
         self.logger = logger ?? Logger(label: "choreo.consumer.\(configuration.group)")
+        let retryDelays = Dictionary(
+            configuration.retry.delays.map { (RetryPolicy.retryTopic(group: configuration.group, delay: $0), $0) },
+            uniquingKeysWith: { first, _ in first })
         self.classifier = MessageClassifier(
             registry: configuration.registry, upcasters: configuration.upcasters,
-            handlers: configuration.handlers, retryTopics: Set(configuration.retryTopics))
+            handlers: configuration.handlers, retryDelays: retryDelays,
+            ownTopics: [ConsumerConfiguration.replayTopic(group: configuration.group)],
+            topicTypes: configuration.topicTypes, limits: configuration.limits)
+        let producerLimits = KafkaProducerConfiguration(client: configuration.kafka)
+        self.router = FailureRouter(
+            group: configuration.group, retry: configuration.retry,
+            deadLetterTopic: configuration.resolvedDeadLetterTopic, retryDelays: retryDelays,
+            maxMessageBytes: producerLimits.maxMessageBytes, maxHeaderBytes: producerLimits.maxHeaderBytes)
         self.batchTransaction = BatchTransaction(
             group: configuration.group, writer: configuration.writer, optimistic: configuration.optimisticBatches,
             parking: configuration.preserveKeyOrder
@@ -81,36 +97,53 @@ public final class ConsumerRuntime: Service, Sendable {
             }
         }
         try consumer.subscribe(topics: configuration.topics + configuration.retryTopics)
-        let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: configuration.kafka), logger: logger)
-        var state = LoopState(backoff: configuration.initialBackoff)
+        let producer = try makeProducer()
+        producerBox.withLock { $0 = producer }
+        var state = LoopState(backoff: configuration.initialBackoff, producer: producer)
         defer { if let connection = state.connection { Task { await connection.close() } } }
         do {
             while !isStopping {
                 resumeDuePartitions(consumer: consumer, state: &state)
-                try await releaseOrphans(producer: producer, state: &state)
+                try await releaseOrphans(state: &state)
                 await cleanUpProcessedEvents(state: &state)
                 let messages = try await consumer.poll(
                     maxMessages: configuration.batchSize, timeout: pollTimeout(state))
                 guard !messages.isEmpty else { continue }
-                try await processWithRetries(messages, consumer: consumer, producer: producer, state: &state)
+                try await processWithRetries(messages, consumer: consumer, state: &state)
             }
         } catch {
             await consumer.close()
-            await producer.shutdown()
+            await state.producer.shutdown()
             throw error
         }
         await consumer.close()
-        await producer.shutdown()
+        await state.producer.shutdown()
+    }
+
+    func makeProducer() throws -> KafkaProducer {
+        var producer = KafkaProducerConfiguration(client: configuration.kafka)
+        producer.messageTimeout = configuration.publishTimeout
+        return try KafkaProducer(configuration: producer, logger: logger)
+    }
+
+    /// Test hook: makes librdkafka raise a fatal error on the current producer
+    /// (`rd_kafka_test_fatal_error`), as a spurious idempotence failure would.
+    public func _injectFatalProducerError() {
+        let producer = producerBox.withLock { $0 }
+        try? producer?._testFatalError(code: .outOfOrderSequenceNumber, reason: "injected by a test")
     }
 
     struct LoopState {
         var backoff: Duration
+        /// The producer of retries and dead letters; replaced after a fatal error.
+        var producer: KafkaProducer
         var connection: PostgresConnection?
         /// Retry partitions paused until their head message is due.
         var pausedUntil: [KafkaTopicPartition: Date] = [:]
-        var lastOrphanCheck = ContinuousClock.now
+        var lastOrphanCheck: ContinuousClock.Instant?
         var lastCleanup: ContinuousClock.Instant?
+        /// Partitions held back after a transient publish failure: attempts and next backoff.
+        var publishFailures: [KafkaTopicPartition: (count: Int, backoff: Duration)] = [:]
     }
 
     /// Hourly: deletes processed-event rows older than `processedRetention`.
@@ -130,34 +163,73 @@ public final class ConsumerRuntime: Service, Sendable {
         }
     }
 
-    /// Order-preserving mode: every few seconds, applies parked events whose blocker's dead
-    /// letter was discarded. Transient failures are left for the next check.
-    private func releaseOrphans(producer: KafkaProducer, state: inout LoopState) async throws {
-        guard let parking = batchTransaction.parking, ContinuousClock.now - state.lastOrphanCheck >= .seconds(5) else {
-            return
-        }
+    /// Order-preserving mode: every few seconds (and first at start), publishes the recorded
+    /// publications of released events that failed, and applies parked events whose
+    /// blocker was released. Transient failures are left for the next check.
+    private func releaseOrphans(state: inout LoopState) async throws {
+        guard let parking = batchTransaction.parking,
+            state.lastOrphanCheck.map({ ContinuousClock.now - $0 >= .seconds(5) }) ?? true
+        else { return }
         state.lastOrphanCheck = .now
+        await publishParked(state: &state)
         do {
             let database = try await connection(&state)
+            var recorded = 0
             for key in try await parking.orphanedKeys(on: database) {
+                let transaction = batchTransaction
                 let released = try await database.withTransaction { tx in
-                    let released = try await parking.release(key: key, on: tx) { planned in
-                        try await self.batchTransaction.handle(planned, savepoint: true, buffer: nil, on: tx)
+                    var released = try await parking.release(key: key, blocker: nil, on: tx) { planned in
+                        try await transaction.handle(planned, savepoint: true, buffer: nil, on: tx)
                     }
-                    if !released.failures.isEmpty {
-                        let failed = released.failures.map(\.planned.event.envelope.id)
+                    if let failure = released.failure {
+                        let failed = [failure.planned.event.envelope.id]
                         try await tx.execute(
                             "DELETE FROM processed_events WHERE consumer_group = \(configuration.group) AND event_id = ANY(\(failed)::uuid[])"
                         )
+                        released.stillBlocked = true
                     }
                     return released
                 }
                 stats.withLock { $0.handled += released.handled }
-                let outgoing = released.failures.map(route)
-                for result in await producer.sendBatch(outgoing.map(\.message)) { _ = try result.get() }
+                if released.failure != nil { recorded += 1 }
+            }
+            if recorded > 0 {
+                configuration._afterParkedPublicationCommit?()
+                await publishParked(state: &state)
             }
         } catch  where TransientFailure.isTransient(error) {
             logger.debug("releasing parked events deferred", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Publishes the recorded publications (`parked_publications`) and deletes those
+    /// delivered. What cannot be delivered now stays for the next check.
+    func publishParked(state: inout LoopState) async {
+        guard let parking = batchTransaction.parking else { return }
+        do {
+            let database = try await connection(&state)
+            let publications = try await parking.publications(on: database)
+            guard !publications.isEmpty else { return }
+            let outgoing = publications.map { publication -> Outgoing in
+                var outgoing = router.route(
+                    publication.message, attempt: publication.attempt, error: publication.error,
+                    isPermanent: publication.isPermanent)
+                outgoing.pendingSeq = publication.seq
+                return outgoing
+            }
+            let undelivered = try await deliver(outgoing, state: &state)
+            let failed = Set(undelivered.compactMap { $0.0.pendingSeq })
+            try await parking.deletePublications(
+                publications.map(\.seq).filter { !failed.contains($0) }, on: database)
+            if let (_, error) = undelivered.first {
+                logger.warning(
+                    "a released event's retry could not be published; it stays recorded and is sent again",
+                    metadata: ["group": "\(configuration.group)", "count": "\(failed.count)", "error": "\(error)"])
+            }
+        } catch {
+            logger.warning(
+                "publishing recorded retries of released events deferred",
+                metadata: ["group": "\(configuration.group)", "error": "\(error)"])
         }
     }
 
@@ -179,16 +251,23 @@ public final class ConsumerRuntime: Service, Sendable {
 
     /// Processes a batch; on a transient failure, pauses, backs off and tries the same
     /// batch again until it succeeds or the runtime stops (then nothing is committed and
-    /// the batch is redelivered to whoever owns the partitions next).
+    /// the batch is redelivered to whoever owns the partitions next). The waits poll, so a
+    /// rebalance may revoke partitions meanwhile: each new attempt keeps only the messages
+    /// of partitions this instance still owns, so it neither publishes retries nor commits
+    /// offsets for the others.
     private func processWithRetries(
-        _ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, producer: KafkaProducer, state: inout LoopState
+        _ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState
     ) async throws {
         var failing = false
+        var messages = messages
         while true {
             do {
-                try await process(messages, consumer: consumer, producer: producer, state: &state)
+                let committed = try await process(messages, consumer: consumer, state: &state)
                 if failing {
                     logger.info("consumer recovered; processing resumed", metadata: ["group": "\(configuration.group)"])
+                    // A rebalance during the wait restarts reassigned partitions at their last
+                    // committed offset: move them past what was just committed.
+                    for offset in committed { try? consumer.seek(offset) }
                     try? consumer.resume(Array(assignment))
                 }
                 state.backoff = configuration.initialBackoff
@@ -212,6 +291,18 @@ public final class ConsumerRuntime: Service, Sendable {
                     rewind(messages, consumer: consumer)
                     return
                 }
+                let owned = assignment
+                let kept = messages.filter {
+                    owned.contains(KafkaTopicPartition(topic: $0.topic, partition: $0.partition))
+                }
+                if kept.count < messages.count {
+                    logger.info(
+                        "partitions were revoked during the in-place retry; their messages are left to their new owner",
+                        metadata: ["group": "\(configuration.group)", "dropped": "\(messages.count - kept.count)"])
+                    stats.withLock { $0.revokedDuringRetry += messages.count - kept.count }
+                    messages = kept
+                }
+                if messages.isEmpty { return }
             }
         }
     }
@@ -244,163 +335,11 @@ public final class ConsumerRuntime: Service, Sendable {
         }
     }
 
-    private func connection(_ state: inout LoopState) async throws -> PostgresConnection {
+    func connection(_ state: inout LoopState) async throws -> PostgresConnection {
         if let connection = state.connection, !connection.isClosed { return connection }
         let connection = try await PostgresConnection.connect(
             configuration: configuration.database.withWorkTimeouts(), logger: logger)
         state.connection = connection
         return connection
-    }
-
-    // MARK: - One batch
-
-    private func process(
-        _ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, producer: KafkaProducer, state: inout LoopState
-    ) async throws {
-        var plan = BatchPlan()
-        var cut: Set<KafkaTopicPartition> = []
-        let now = Date()
-        for message in messages {
-            let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-            if cut.contains(partition) { continue }
-            switch classifier.classify(message, now: now) {
-            case .notDue(let due):
-                // Wait for it without blocking other partitions: rewind and pause this one.
-                cut.insert(partition)
-                plan.commitOffsets[partition] = message.offset
-                state.pausedUntil[partition] = due
-                try consumer.seek(
-                    KafkaTopicPartitionOffset(
-                        topic: message.topic, partition: message.partition, offset: message.offset))
-                try consumer.pause([partition])
-                continue
-            case .deadLetter(let reason, let error, let attempt):
-                plan.outgoing.append(deadLetter(message, reason: reason, error: error, attempts: attempt))
-            case .handle(let event, let handler):
-                plan.events.append(PlannedEvent(event: event, handler: handler, message: message))
-            }
-            plan.commitOffsets[partition] = message.offset + 1
-        }
-        if !plan.events.isEmpty {
-            let database = try await connection(&state)
-            // The whole batch runs on the connection's own thread: handlers' statements call
-            // libpq directly instead of hopping threads twice per statement.
-            let transaction = batchTransaction
-            let events = plan.events
-            let results = try await withTaskExecutorPreference(database.executor) {
-                try await transaction.run(events, on: database)
-            }
-            stats.withLock {
-                $0.handled += results.handled
-                $0.duplicates += results.duplicates
-                $0.parked += results.parked
-                if results.redone { $0.batchRedos += 1 }
-            }
-            for failure in results.failures {
-                plan.outgoing.append(route(failure))
-            }
-        }
-        if !plan.outgoing.isEmpty {
-            for result in await producer.sendBatch(plan.outgoing.map(\.message)) {
-                if case .failure(let error) = result {
-                    throw ConsumerError(
-                        code: .deadLetterFailed, message: "cannot publish a retry or dead letter", underlying: error)
-                }
-            }
-            stats.withLock { stats in
-                for outgoing in plan.outgoing {
-                    if outgoing.isDeadLetter { stats.deadLettered += 1 } else { stats.retried += 1 }
-                }
-            }
-        }
-        let offsets = plan.commitOffsets.map {
-            KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
-        }
-        if !offsets.isEmpty {
-            do {
-                try await consumer.commit(offsets)
-            } catch {
-                // The effects are committed in the database; a lost offset commit (a rebalance
-                // moved the partitions, or the coordinator is unreachable) only means these
-                // messages may be redelivered, and the processed-event rows make that harmless.
-                logger.info(
-                    "offset commit failed; the batch may be redelivered and skipped as duplicates",
-                    metadata: ["group": "\(configuration.group)", "error": "\(error)"])
-            }
-        }
-        stats.withLock { $0.batches += 1 }
-    }
-
-    struct Outgoing {
-        var message: KafkaProducerMessage
-        var isDeadLetter: Bool
-    }
-
-    struct BatchPlan {
-        var events: [PlannedEvent] = []
-        var outgoing: [Outgoing] = []
-        var commitOffsets: [KafkaTopicPartition: Int64] = [:]
-    }
-
-    /// A failed handler call → the next retry topic, or the dead-letter topic.
-    private func route(_ failure: BatchTransaction.Failure) -> Outgoing {
-        let attempt = failure.planned.event.attempt
-        if failure.isPermanent {
-            return deadLetter(failure.planned.message, reason: .handlerError, error: failure.error, attempts: attempt)
-        }
-        guard attempt <= configuration.retry.delays.count else {
-            return deadLetter(
-                failure.planned.message, reason: .retriesExhausted, error: failure.error, attempts: attempt)
-        }
-        let delay = configuration.retry.delays[attempt - 1]
-        let message = failure.planned.message
-        let origin = MessageOrigin(message, fromRetryTopic: classifier.retryTopics.contains(message.topic))
-        let due = Date().addingTimeInterval(
-            Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
-        var headers = RetryHeaders.original(message.headers)
-        headers += [
-            KafkaHeader(key: RetryHeaders.attempt, string: String(attempt + 1)),
-            KafkaHeader(key: RetryHeaders.dueAt, string: RetryHeaders.epochMilliseconds(due)),
-            KafkaHeader(key: RetryHeaders.originalTopic, string: origin.topic),
-            KafkaHeader(key: RetryHeaders.originalPartition, string: String(origin.partition)),
-            KafkaHeader(key: RetryHeaders.originalOffset, string: String(origin.offset)),
-            KafkaHeader(key: RetryHeaders.lastError, string: RetryHeaders.bounded(failure.error)),
-        ]
-        return Outgoing(
-            message: KafkaProducerMessage(
-                topic: RetryPolicy.retryTopic(group: configuration.group, delay: delay), partition: nil,
-                key: message.key, value: message.value, headers: headers),
-            isDeadLetter: false)
-    }
-
-    /// The dead letter of `message`: its key, value and headers, plus the `dlq_*` headers.
-    private func deadLetter(_ message: KafkaConsumerMessage, reason: DeadLetterReason, error: String, attempts: Int)
-        -> Outgoing
-    {
-        let origin = MessageOrigin(message, fromRetryTopic: classifier.retryTopics.contains(message.topic))
-        var headers = RetryHeaders.original(message.headers)
-        headers += [
-            KafkaHeader(key: "dlq_original_topic", string: origin.topic),
-            KafkaHeader(key: "dlq_original_partition", string: String(origin.partition)),
-            KafkaHeader(key: "dlq_original_offset", string: String(origin.offset)),
-            KafkaHeader(key: "dlq_consumer_group", string: configuration.group),
-            KafkaHeader(key: "dlq_reason", string: reason.rawValue),
-            KafkaHeader(key: "dlq_error", string: RetryHeaders.bounded(error)),
-            KafkaHeader(key: "dlq_attempts", string: String(attempts)),
-            KafkaHeader(
-                key: "dlq_failed_at",
-                string: Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
-        ]
-        logger.warning(
-            "dead-lettering a message",
-            metadata: [
-                "reason": "\(reason)", "topic": "\(origin.topic)", "partition": "\(origin.partition)",
-                "offset": "\(origin.offset)",
-            ])
-        return Outgoing(
-            message: KafkaProducerMessage(
-                topic: configuration.resolvedDeadLetterTopic, partition: nil, key: message.key, value: message.value,
-                headers: headers),
-            isDeadLetter: true)
     }
 }

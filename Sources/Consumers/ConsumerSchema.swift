@@ -3,7 +3,8 @@ import Postgres
 /// The consumer runtime's tables in a service database: the processed-event (inbox)
 /// table that makes handlers idempotent, and the parking tables of order-preserving mode.
 public enum ConsumerSchema {
-    /// Migrations creating `processed_events`, `parked_keys` and `parked_events`. Idempotent.
+    /// Migrations creating `processed_events`, `parked_keys`, `parked_events` and
+    /// `parked_publications`. Idempotent.
     public static let migrations: [Migration] = [
         Migration(
             id: "choreo-consumers-001-processed-events",
@@ -41,6 +42,27 @@ public enum ConsumerSchema {
                     UNIQUE (consumer_group, event_id)
                 );
                 CREATE INDEX IF NOT EXISTS parked_events_key_idx ON parked_events (consumer_group, partition_key, seq);
+                """
+        ),
+        Migration(
+            id: "choreo-consumers-003-parked-publications",
+            sql: """
+                CREATE TABLE IF NOT EXISTS parked_publications (
+                    seq             bigserial   PRIMARY KEY,
+                    consumer_group  text        NOT NULL,
+                    event_id        uuid        NOT NULL,
+                    topic           text        NOT NULL,
+                    kafka_partition integer     NOT NULL,
+                    kafka_offset    bigint      NOT NULL,
+                    message_key     bytea,
+                    headers         jsonb       NOT NULL,
+                    payload         bytea,
+                    attempt         integer     NOT NULL,
+                    error           text        NOT NULL,
+                    permanent       boolean     NOT NULL,
+                    recorded_at     timestamptz NOT NULL DEFAULT clock_timestamp()
+                );
+                CREATE INDEX IF NOT EXISTS parked_publications_group_idx ON parked_publications (consumer_group, seq);
                 """
         ),
     ]

@@ -35,6 +35,11 @@ enum RetryHeaders {
     static func epochMilliseconds(_ date: Date) -> String { String(Int64(date.timeIntervalSince1970 * 1000)) }
 }
 
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// Where a message came from before any retry topic.
 struct MessageOrigin: Sendable, Equatable {
     var topic: String
@@ -46,10 +51,12 @@ struct MessageOrigin: Sendable, Equatable {
     var dueAt: Date?
 
     /// Retry headers are trusted only on messages read from one of the group's own retry
-    /// topics, so a producer cannot fake attempts or origins on a main topic.
-    init(_ message: KafkaConsumerMessage, fromRetryTopic: Bool) {
+    /// topics (`retryDelay` is that topic's delay), so a producer cannot fake attempts or
+    /// origins on a main topic; and `retry_due_at` is capped at `now` + the topic's delay, so
+    /// a forged due time cannot hold a retry partition longer than its delay.
+    init(_ message: KafkaConsumerMessage, retryDelay: Duration?, now: Date = Date()) {
         let headers = message.headers
-        if fromRetryTopic, let topic = RetryHeaders.value(RetryHeaders.originalTopic, in: headers),
+        if let retryDelay, let topic = RetryHeaders.value(RetryHeaders.originalTopic, in: headers),
             let partition = RetryHeaders.value(RetryHeaders.originalPartition, in: headers).flatMap({ Int32($0) }),
             let offset = RetryHeaders.value(RetryHeaders.originalOffset, in: headers).flatMap({ Int64($0) }),
             let attempt = RetryHeaders.value(RetryHeaders.attempt, in: headers).flatMap({ Int($0) }), attempt >= 1
@@ -58,9 +65,10 @@ struct MessageOrigin: Sendable, Equatable {
             self.partition = partition
             self.offset = offset
             self.attempt = attempt
+            let latest = now.addingTimeInterval(retryDelay.timeInterval)
             self.dueAt = RetryHeaders.value(RetryHeaders.dueAt, in: headers)
                 .flatMap { Int64($0) }
-                .map { Date(timeIntervalSince1970: Double($0) / 1000) }
+                .map { min(Date(timeIntervalSince1970: Double($0) / 1000), latest) }
         } else {
             self.topic = message.topic
             self.partition = message.partition

@@ -11,14 +11,20 @@ public struct ServiceEnvironment: Sendable {
     public var routes: OutboxRoutes
     public var groups: [ConsumerGroupSpec]
     public var kafka: KafkaConfiguration
+    /// The declared topics (`topics/`): when set, the relay refuses rows whose topic does not
+    /// declare their type, and consumers dead-letter a type that arrives on a topic that does
+    /// not declare it (`wrong-topic`). `nil`: neither check.
+    public var catalog: TopicCatalog?
 
     public init(
-        registry: ContractRegistry, routes: OutboxRoutes, groups: [ConsumerGroupSpec], kafka: KafkaConfiguration
+        registry: ContractRegistry, routes: OutboxRoutes, groups: [ConsumerGroupSpec], kafka: KafkaConfiguration,
+        catalog: TopicCatalog? = nil
     ) {
         self.registry = registry
         self.routes = routes
         self.groups = groups
         self.kafka = kafka
+        self.catalog = catalog
     }
 
     /// The groups of `consumers/*.yaml` whose `service:` is `service`.

@@ -40,6 +40,7 @@ public struct ServiceHost: Sendable {
         self.instances = instances
         var relay = try OutboxRelayConfiguration(producer: KafkaProducerConfiguration(client: environment.kafka))
         relay.defaultSource = service.source
+        relay.declaredTopics = environment.catalog?.declaredTopicsByType
         self.relay = relay
         for spec in environment.groups(of: service.name) { _ = try service.handlers(for: spec) }
     }
@@ -72,6 +73,8 @@ public struct ServiceHost: Sendable {
         configuration.deadLetterTopic = spec.deadLetterTopic
         configuration.preserveKeyOrder = spec.preserveKeyOrder ?? false
         configuration.processedRetention = try spec.retention()
+        configuration.topicTypes = environment.catalog?.declaredTypes(ofTopics: spec.topics)
+        configuration.limits = try spec.messageLimits()
         return configuration
     }
 

@@ -22,3 +22,16 @@ extension TopicCatalog {
         return declared
     }
 }
+
+extension TopicCatalog {
+    /// For a consumer group's `wrong-topic` check: the types each of `topics` declares.
+    /// Topics without a spec in `topics/` (and retry, dead-letter or replay topics) are not checked.
+    public func declaredTypes(ofTopics names: [String]) -> [String: Set<String>] {
+        var types: [String: Set<String>] = [:]
+        for name in names {
+            guard let topic = topic(named: name), topic.kind == .events || topic.kind == .commands else { continue }
+            types[name] = Set(topic.eventTypes)
+        }
+        return types
+    }
+}

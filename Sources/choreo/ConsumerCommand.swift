@@ -137,7 +137,12 @@ struct ConsumerRunCommand: AsyncParsableCommand {
             service: service, environment: environment,
             database: try database.configuration(service: spec.service))
         try await host.prepare(logger: logger)
-        let configuration = try host.consumerConfiguration(spec)
+        var configuration = try host.consumerConfiguration(spec)
+        if ProcessInfo.processInfo.environment["CHOREO_TEST_KILL_AFTER_PARKED_COMMIT"] == "1" {
+            // Test hook (ParkingProcessTests): die like kill -9 between the commit that records a
+            // released event's retry and its publication.
+            configuration._afterParkedPublicationCommit = { kill(getpid(), SIGKILL) }
+        }
         let runtimes = try (0..<count).map { index in
             try ConsumerRuntime(
                 configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))

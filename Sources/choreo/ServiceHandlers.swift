@@ -26,9 +26,9 @@ enum ServiceHandlers {
     /// Contracts, routes and consumer-group specs of the project, and the Kafka settings:
     /// loaded once, shared by every host.
     static func environment(root: ProjectRoot, kafka: KafkaConfiguration) throws -> ServiceEnvironment {
-        ServiceEnvironment(
-            registry: try ContractRegistry(directory: root.contracts),
-            routes: try TopicCatalog.load(directory: root.topics).outboxRoutes,
-            groups: try ConsumerGroupSpec.loadAll(root.consumers), kafka: kafka)
+        let catalog = try TopicCatalog.load(directory: root.topics)
+        return ServiceEnvironment(
+            registry: try ContractRegistry(directory: root.contracts), routes: catalog.outboxRoutes,
+            groups: try ConsumerGroupSpec.loadAll(root.consumers), kafka: kafka, catalog: catalog)
     }
 }
