@@ -81,13 +81,13 @@ final class ConnectionInterrupter: Sendable {
         if busy { sendCancelOnce() }
     }
 
-    /// Runs `close` (which calls `PQfinish`) with the socket marked finished, so a
-    /// concurrent interruption never shuts a descriptor that was reused.
+    /// Runs `close` (which calls `PQfinish`) once the socket is marked finished, so a
+    /// concurrent interruption never shuts a descriptor that was reused. Interruptions
+    /// shut the socket with the lock held, so none is under way once the mark is set;
+    /// `close` itself runs without the lock (it may wait on a full socket).
     func finish(_ close: () -> Void) {
-        state.withLock { state in
-            state.finished = true
-            close()
-        }
+        state.withLock { $0.finished = true }
+        close()
     }
 
     /// From the watchdog: interrupts a call past its deadline.

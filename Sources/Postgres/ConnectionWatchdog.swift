@@ -15,6 +15,7 @@ final class ConnectionWatchdog: @unchecked Sendable {
     /// Watches `interrupter` until its current call ends or is interrupted.
     func watch(_ interrupter: ConnectionInterrupter) {
         condition.lock()
+        let wasEmpty = watched.isEmpty
         watched[ObjectIdentifier(interrupter)] = interrupter
         if !started {
             started = true
@@ -22,7 +23,9 @@ final class ConnectionWatchdog: @unchecked Sendable {
             thread.name = "choreo.postgres.watchdog"
             thread.start()
         }
-        condition.signal()
+        // Only a sleeping thread needs waking: waking a ticking one on every statement of
+        // a busy connection would cost a context switch each time.
+        if wasEmpty { condition.signal() }
         condition.unlock()
     }
 
@@ -30,7 +33,8 @@ final class ConnectionWatchdog: @unchecked Sendable {
         while true {
             condition.lock()
             while watched.isEmpty { condition.wait() }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+            let tick = Date(timeIntervalSinceNow: 0.1)
+            while condition.wait(until: tick) {}
             let current = watched
             condition.unlock()
             let now = ContinuousClock.now
