@@ -9,9 +9,12 @@ struct BrokerTopics {
     let client: KafkaConfiguration
     let logger: Logger
     var refreshInterval: Duration = .seconds(1)
+    /// After metadata could not be read, how long the producer decides alone.
+    var failureInterval: Duration = .seconds(10)
     private var admin: KafkaAdmin?
     private var known: Set<String> = []
     private var lastRefresh: ContinuousClock.Instant?
+    private var lastFailed = false
 
     /// - Parameter client: the relay producer's client settings; the producer-only settings
     ///   the relay adds (`RelaySafetySettings`) are left out of the metadata client.
@@ -28,13 +31,17 @@ struct BrokerTopics {
     /// (the producer then decides).
     mutating func exists(_ topic: String) async -> Bool? {
         if known.contains(topic) { return true }
-        if let lastRefresh, ContinuousClock.now - lastRefresh < refreshInterval { return false }
+        if let lastRefresh, ContinuousClock.now - lastRefresh < (lastFailed ? failureInterval : refreshInterval) {
+            return lastFailed ? nil : false
+        }
+        lastRefresh = .now
+        lastFailed = true
         do {
             if admin == nil { admin = try KafkaAdmin(configuration: client, logger: logger) }
             guard let admin else { return nil }
-            let metadata = try await admin.metadata(timeout: .seconds(5))
+            let metadata = try await admin.metadata(timeout: .seconds(2))
             known = Set(metadata.topics.filter { $0.errorCode == 0 && !$0.partitions.isEmpty }.map(\.name))
-            lastRefresh = .now
+            lastFailed = false
             return known.contains(topic)
         } catch {
             logger.debug("cannot read the broker's topics; the producer decides", metadata: ["error": "\(error)"])

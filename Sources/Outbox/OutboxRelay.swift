@@ -15,6 +15,9 @@ import Synchronization
 ///   polling fallback; it reads pending rows in id order, produces them with an
 ///   idempotent producer, awaits every delivery report and removes exactly the rows
 ///   `OutboxDeliveryOutcome` says are done.
+/// - A row that can never be published blocks only its key (`OutboxBlockedKey`): the key's
+///   later rows wait unpublished, other keys drain, and the row is retried with backoff.
+/// - Messages in flight are bounded by bytes (`maxInFlightBytes`) as well as by rows.
 /// - Outages of the database or the broker make it wait and retry with backoff; each
 ///   state change is logged once.
 /// - Graceful shutdown (service-lifecycle or task cancellation) stops taking new

@@ -297,33 +297,41 @@ struct RelayPipeline {
     private func fetch(on work: PostgresConnection, byteBudget: Int) async throws -> (rows: [OutboxRow], late: Bool) {
         let limit = configuration.batchSize
         let mark = highWaterMark ?? 0
-        // Without blocks, `unblocked` is true and the planner folds the filter away.
-        let unblocked = blocks.isEmpty
-        let filter = blocks.filter(now: .now)
-        let result = try await work.query(
+        // Two statements, not one with a switch: a prepared statement's generic plan cannot
+        // fold the block filter away, and measurably slowed the common case (no block).
+        let columns = "id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at"
+        let sized = """
+            row_number() OVER w AS n,
+            sum(octet_length(payload::text) + COALESCE(octet_length(partition_key), 0)) OVER w AS running
             """
-            SELECT id, event_id, topic, partition_key, event_type, headers::text, payload::text, created_at,
-                   (SELECT count(*) FROM \(unsafeSQL: schema.table)
-                    WHERE delivered_at IS NULL AND id <= \(mark)
-                      AND (\(unblocked)::boolean OR (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
-                            AND id <> ALL(\(filter.keylessIDs)::bigint[])))::bigint
-            FROM (
-                SELECT *, row_number() OVER w AS n,
-                       sum(octet_length(payload::text) + COALESCE(octet_length(partition_key), 0)) OVER w AS running
-                FROM (
-                    SELECT * FROM \(unsafeSQL: schema.table)
-                    WHERE delivered_at IS NULL AND id > \(mark)
-                      AND (\(unblocked)::boolean
-                           OR (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
-                              AND id <> ALL(\(filter.keylessIDs)::bigint[])
-                           OR id = ANY(\(filter.dueIDs)::bigint[]))
-                    ORDER BY id LIMIT \(limit)
-                ) page
-                WINDOW w AS (ORDER BY id)
-            ) sized
-            WHERE n = 1 OR running <= \(Int64(byteBudget))
-            ORDER BY id
-            """)
+        let result: PostgresRows
+        if blocks.isEmpty {
+            result = try await work.query(
+                """
+                SELECT \(unsafeSQL: columns),
+                       (SELECT count(*) FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL AND id <= \(mark))::bigint
+                FROM (SELECT *, \(unsafeSQL: sized) FROM (
+                        SELECT * FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL AND id > \(mark)
+                        ORDER BY id LIMIT \(limit)) page WINDOW w AS (ORDER BY id)) paged
+                WHERE n = 1 OR running <= \(Int64(byteBudget)) ORDER BY id
+                """)
+        } else {
+            let filter = blocks.filter(now: .now)
+            result = try await work.query(
+                """
+                SELECT \(unsafeSQL: columns),
+                       (SELECT count(*) FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL AND id <= \(mark)
+                          AND (partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
+                          AND id <> ALL(\(filter.keylessIDs)::bigint[]))::bigint
+                FROM (SELECT *, \(unsafeSQL: sized) FROM (
+                        SELECT * FROM \(unsafeSQL: schema.table) WHERE delivered_at IS NULL AND id > \(mark)
+                          AND ((partition_key IS NULL OR partition_key <> ALL(\(filter.keys)::text[]))
+                                AND id <> ALL(\(filter.keylessIDs)::bigint[])
+                               OR id = ANY(\(filter.dueIDs)::bigint[]))
+                        ORDER BY id LIMIT \(limit)) page WINDOW w AS (ORDER BY id)) paged
+                WHERE n = 1 OR running <= \(Int64(byteBudget)) ORDER BY id
+                """)
+        }
         if highWaterMark != nil, let first = result.first, try first.decode(Int64.self, column: 8) != Int64(outstanding)
         {
             return ([], true)
