@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Topics", targets: ["Topics"]),
         .library(name: "Outbox", targets: ["Outbox"]),
         .library(name: "Consumers", targets: ["Consumers"]),
+        .library(name: "DeadLetters", targets: ["DeadLetters"]),
         .executable(name: "choreo", targets: ["choreo"]),
     ],
     dependencies: [
@@ -77,6 +78,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "DeadLetters",
+            dependencies: [
+                "Kafka", "Postgres", "Contracts", "Consumers", "Topics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ChoreoTestSupport",
             dependencies: ["Kafka", "Postgres", "Contracts"],
             swiftSettings: strict
@@ -84,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "choreo",
             dependencies: [
-                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers",
+                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "DeadLetters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +131,11 @@ let package = Package(
         .testTarget(
             name: "ConsumersTests",
             dependencies: ["Consumers", "ChoreoTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DeadLettersTests",
+            dependencies: ["DeadLetters", "Consumers", "Topics", "ChoreoTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -16,6 +16,8 @@ import Yams
 /// deadLetterTopic: notifications-service.dlq
 /// preserveKeyOrder: false             # per-key parking while an event of the key is retried
 /// processedRetention: 30d             # keep processed-event ids this long (> topic retention)
+/// deadLetters:                        # automatic re-drive by the dead-letter worker; none unless declared
+///   redrive: { handler-error: { after: 10m, max: 3 } }
 /// ```
 public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public struct Retry: Sendable, Equatable, Codable {
@@ -33,13 +35,15 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public var preserveKeyOrder: Bool?
     public var processedRetention: String?
     public var description: String?
+    /// `deadLetters: { redrive: { <reason>: { after: 10m, max: 3 } } }`: automatic re-drive.
+    public var deadLetters: DeadLetterSettings?
 
     /// Where it was loaded from, for messages.
     public var file: String = ""
 
     enum CodingKeys: String, CodingKey {
         case group, service, topics, handles, instances, batchSize, retry, deadLetterTopic, preserveKeyOrder
-        case processedRetention, description
+        case processedRetention, description, deadLetters
     }
 
     /// The retry policy the spec declares (default 1s, 10s, 1m).
@@ -119,5 +123,6 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
         if let batchSize, !(1...10_000).contains(batchSize) { throw fail("batchSize must be 1…10000") }
         _ = try retryPolicy()
         _ = try retention()
+        _ = try redriveRules()
     }
 }
