@@ -17,6 +17,7 @@ struct Choreo: AsyncParsableCommand {
             ContractsCommand.self,
             RelayCommand.self,
             ConsumerCommand.self,
+            DlqCommand.self,
             BenchCommand.self,
         ]
     )
