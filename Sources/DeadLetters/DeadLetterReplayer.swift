@@ -88,7 +88,7 @@ public struct DeadLetterReplayer: Sendable {
                     try await store.completeReplay(
                         record.id, auditID: replayID,
                         outcome: "published to \(topic)[\(report.partition)]@\(report.offset)",
-                        automatic: options.automatic)
+                        automatic: options.automatic, editedData: options.editedData)
                     outcomes.append(
                         ReplayOutcome(recordID: record.id, destination: topic, published: true, replayID: replayID))
                 case .failure(let error):

@@ -22,6 +22,7 @@ struct DlqWorkerCommand: AsyncParsableCommand {
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var ops: OpsDatabaseOptions
+    @Option(help: "The worker's Kafka group id.") var consumerGroup = "choreo-dlq-worker"
 
     func run() async throws {
         LoggingSystem.bootstrapOnce()
@@ -36,8 +37,10 @@ struct DlqWorkerCommand: AsyncParsableCommand {
         try await store.install()
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(client: kafkaConfiguration), logger: logger)
+        var configuration = DeadLetterWorkerConfiguration(groups: project.specs, kafka: kafkaConfiguration)
+        configuration.consumerGroupID = consumerGroup
         let worker = try DeadLetterWorker(
-            configuration: DeadLetterWorkerConfiguration(groups: project.specs, kafka: kafkaConfiguration),
+            configuration: configuration,
             store: store,
             replayer: DeadLetterReplayer(
                 store: store, destinations: project.destinations, registry: project.registry, producer: producer),

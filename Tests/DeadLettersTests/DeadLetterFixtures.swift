@@ -14,10 +14,10 @@ enum DeadLetterFixtures {
     static func message(
         offset: Int64, key: String = "k1", seq: Int = 1, reason: String = "handler-error", group: String = group,
         error: String = "boom", value: [UInt8]? = nil, extra: [KafkaHeader] = [], id: UUID = UUID(),
-        failedAt: Date = Date()
+        failedAt: Date = Date(), time: Date = Date(), type: EventType = TestContracts.v1
     ) -> KafkaConsumerMessage {
         let envelope = EventEnvelope(
-            id: id, type: TestContracts.v1, source: "/tests/dead-letters", subject: key, correlationID: "corr-\(key)",
+            id: id, type: type, source: "/tests/dead-letters", time: time, subject: key, correlationID: "corr-\(key)",
             traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
         let headers =
             envelope.kafkaHeaders() + extra + [
