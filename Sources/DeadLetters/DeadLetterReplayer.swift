@@ -55,7 +55,8 @@ public struct DeadLetterReplayer: Sendable {
     public func replay(
         _ records: [DeadLetterRecord], options: ReplayOptions, progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> [ReplayOutcome] {
-        let planned = try check(records, options: options)
+        var seen: Set<Int64> = []
+        let planned = try check(records.filter { seen.insert($0.id).inserted }, options: options)
         if options.dryRun {
             return planned.map { ReplayOutcome(recordID: $0.0.id, destination: $0.1, published: false, replayID: nil) }
         }
@@ -71,35 +72,43 @@ public struct DeadLetterReplayer: Sendable {
             if let rate = options.rate {
                 try await Task.sleep(until: start + .seconds(Double(index) / rate), clock: .continuous)
             }
+            let audits = try await store.beginReplays(
+                chunk.map {
+                    DeadLetterStore.ReplayStart(recordID: $0.0.id, detail: detail($0.0, topic: $0.1, options: options))
+                },
+                actor: options.actor, action: options.automatic ? "redrive" : "replay")
             var messages: [KafkaProducerMessage] = []
-            var audits: [Int64] = []
             for (record, topic) in chunk {
-                let replayID = try await store.note(
-                    record.id, actor: options.actor, action: options.automatic ? "redrive" : "replay",
-                    outcome: "publishing", detail: detail(record, topic: topic, options: options))
-                audits.append(replayID)
-                messages.append(
-                    ReplayMessage.make(record, topic: topic, replayID: replayID, data: options.editedData))
+                guard let replayID = audits[record.id] else {
+                    throw DeadLetterError(code: .notFound, message: "no dead letter with id \(record.id)")
+                }
+                messages.append(ReplayMessage.make(record, topic: topic, replayID: replayID, data: options.editedData))
             }
             let results = await producer.sendBatch(messages)
-            for ((record, topic), (replayID, result)) in zip(chunk, zip(audits, results)) {
+            var done: [DeadLetterStore.ReplayDone] = []
+            var failure: (DeadLetterRecord, String, Int64, KafkaError)?
+            for ((record, topic), result) in zip(chunk, results) {
+                let replayID = audits[record.id] ?? 0
                 switch result {
                 case .success(let report):
-                    try await store.completeReplay(
-                        record.id, auditID: replayID,
-                        outcome: "published to \(topic)[\(report.partition)]@\(report.offset)",
-                        automatic: options.automatic, editedData: options.editedData)
+                    done.append(
+                        DeadLetterStore.ReplayDone(
+                            recordID: record.id, auditID: replayID,
+                            outcome: "published to \(topic)[\(report.partition)]@\(report.offset)"))
                     outcomes.append(
                         ReplayOutcome(recordID: record.id, destination: topic, published: true, replayID: replayID))
                 case .failure(let error):
                     try await store.setOutcome(replayID, "failed: \(error)")
-                    throw DeadLetterError(
-                        code: .publishFailed,
-                        message:
-                            "record \(record.id): publishing to \(topic) failed; \(outcomes.count) replayed before",
-                        underlying: error)
+                    if failure == nil { failure = (record, topic, replayID, error) }
                 }
-                progress(outcomes.count, planned.count)
+            }
+            try await store.completeReplays(done, automatic: options.automatic, editedData: options.editedData)
+            progress(outcomes.count, planned.count)
+            if let (record, topic, _, error) = failure {
+                throw DeadLetterError(
+                    code: .publishFailed,
+                    message: "record \(record.id): publishing to \(topic) failed; \(outcomes.count) replayed",
+                    underlying: error)
             }
             index += chunk.count
         }

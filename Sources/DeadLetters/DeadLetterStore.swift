@@ -91,28 +91,6 @@ public struct DeadLetterStore: Sendable {
         }
     }
 
-    /// Records a successful publish of the replay audited as `auditID`: the record becomes
-    /// `replayed`, its replay count grows, and the audit entry's outcome is set. Edited data
-    /// becomes the record's value (the original stays in the audit entry), so a later replay
-    /// sends the corrected event again.
-    public func completeReplay(
-        _ id: Int64, auditID: Int64, outcome: String, automatic: Bool, editedData: [UInt8]? = nil
-    ) async throws {
-        try await pool.withConnection { connection in
-            try await connection.withTransaction { tx in
-                try await tx.execute(
-                    """
-                    UPDATE dead_letters SET status = 'replayed', replay_count = replay_count + 1,
-                        redrives = redrives + \(automatic ? 1 : 0), next_redrive_at = NULL,
-                        value = coalesce(\(editedData.map { Data($0) })::bytea, value),
-                        updated_at = clock_timestamp()
-                    WHERE id = \(id)
-                    """)
-                try await tx.execute("UPDATE dead_letter_audit SET outcome = \(outcome) WHERE id = \(auditID)")
-            }
-        }
-    }
-
     /// Sets the outcome of an audit entry (a replay whose publish failed).
     public func setOutcome(_ auditID: Int64, _ outcome: String) async throws {
         try await pool.withConnection { connection in
