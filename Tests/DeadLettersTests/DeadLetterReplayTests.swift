@@ -4,6 +4,7 @@ import Contracts
 import DeadLetters
 import Foundation
 import Kafka
+import Synchronization
 import Testing
 
 @Suite("choreo dlq replay: to the failed group only, edited, dry, rate-limited, refused when undeclared", .serialized)
@@ -51,6 +52,32 @@ struct DeadLetterReplayTests {
                         timeout: .seconds(3)
                     ) { _ in false }
                     #expect(original.count == 1)
+                }
+            }
+        }
+    }
+
+    @Test("a handler-error whose cause was fixed is applied once after replay")
+    func fixedHandler() async throws {
+        try await DeadLetterTestHarness.with { harness in
+            let fixed = Mutex(false)
+            let handler: EventHandler = { event, context in
+                if !fixed.withLock({ $0 }) { throw PermanentFailure("the customer service is misconfigured") }
+                try await DeadLetterTestHarness.recordEffect(event, context)
+            }
+            try await harness.withRuntime(handler: handler) { runtime in
+                try await harness.withWorker {
+                    let id = try await harness.publish(key: "he", data: #"{"key":"he","seq":1}"#)
+                    try await waitUntil(timeout: .seconds(60)) {
+                        try await harness.store.list(DeadLetterFilter(reason: "handler-error")).count == 1
+                    }
+                    fixed.withLock { $0 = true }
+                    let record = try #require(try await harness.store.list(DeadLetterFilter()).first)
+                    let run = try await harness.choreo(["dlq", "replay", "\(record.id)"])
+                    #expect(run.status == 0, "stderr: \(run.stderr)")
+                    try await waitUntil(timeout: .seconds(60)) { try await harness.effects(id) == 1 }
+                    #expect(try await harness.store.record(record.id)?.status == .replayed)
+                    #expect(try await harness.store.list(DeadLetterFilter()).count == 1, "no new dead letter")
                 }
             }
         }
