@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "Inventory", targets: ["Inventory"]),
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "Notifications", targets: ["Notifications"]),
+        .library(name: "DeadLetters", targets: ["DeadLetters"]),
         .executable(name: "choreo", targets: ["choreo"]),
     ],
     dependencies: [
@@ -104,6 +105,15 @@ let package = Package(
         .target(name: "Payments", dependencies: serviceDependencies, swiftSettings: strict),
         .target(name: "Notifications", dependencies: serviceDependencies, swiftSettings: strict),
         .target(
+            name: "DeadLetters",
+            dependencies: [
+                "Kafka", "Postgres", "Contracts", "Consumers", "Topics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ChoreoTestSupport",
             dependencies: ["Kafka", "Postgres", "Contracts"],
             swiftSettings: strict
@@ -111,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "choreo",
             dependencies: [
-                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "Services",
+                "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "DeadLetters", "Services",
                 "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,6 +172,11 @@ let package = Package(
                 "Customers", "Orders", "Inventory", "Payments", "Notifications", "EventLog", "Services", "Topics",
                 "ChoreoTestSupport",
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DeadLettersTests",
+            dependencies: ["DeadLetters", "Consumers", "Topics", "ChoreoTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

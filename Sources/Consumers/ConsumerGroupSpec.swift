@@ -17,6 +17,8 @@ import Yams
 /// preserveKeyOrder: false             # per-key parking while an event of the key is retried
 /// processedRetention: 30d             # keep processed-event ids this long (> topic retention)
 /// limits: { maxMessageBytes: 1000000, maxHeaderCount: 64, maxHeaderBytes: 65536 }  # over them: `oversized`
+/// deadLetters:                        # automatic re-drive by the dead-letter worker; none unless declared
+///   redrive: { handler-error: { after: 10m, max: 3 } }
 /// ```
 public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public struct Retry: Sendable, Equatable, Codable {
@@ -42,13 +44,15 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     public var processedRetention: String?
     public var limits: Limits?
     public var description: String?
+    /// `deadLetters: { redrive: { <reason>: { after: 10m, max: 3 } } }`: automatic re-drive.
+    public var deadLetters: DeadLetterSettings?
 
     /// Where it was loaded from, for messages.
     public var file: String = ""
 
     enum CodingKeys: String, CodingKey {
         case group, service, topics, handles, instances, batchSize, retry, deadLetterTopic, preserveKeyOrder
-        case processedRetention, limits, description
+        case processedRetention, limits, description, deadLetters
     }
 
     /// The retry policy the spec declares (default 1s, 10s, 1m).
@@ -150,5 +154,6 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
         _ = try retryPolicy()
         _ = try retention()
         _ = try messageLimits()
+        _ = try redriveRules()
     }
 }

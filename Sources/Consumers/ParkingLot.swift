@@ -222,27 +222,6 @@ struct ParkingLot: Sendable {
     }
 }
 
-/// Kafka headers stored as a JSON array of `{"k": key, "v": base64 or null}`: exact bytes.
-enum StoredHeaders {
-    static func encode(_ headers: [KafkaHeader]) -> [UInt8] {
-        let array: [[String: Any]] = headers.map { header in
-            ["k": header.key, "v": header.value.map { Data($0).base64EncodedString() } ?? NSNull()]
-        }
-        return Array((try? JSONSerialization.data(withJSONObject: array)) ?? Data("[]".utf8))
-    }
-
-    static func decode(_ text: String) throws -> [KafkaHeader] {
-        guard let array = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else {
-            throw ConsumerError(code: .specification, message: "stored headers are not a JSON array")
-        }
-        return array.compactMap { entry in
-            guard let key = entry["k"] as? String else { return nil }
-            let value = (entry["v"] as? String).flatMap { Data(base64Encoded: $0) }.map { Array($0) }
-            return KafkaHeader(key: key, value: value)
-        }
-    }
-}
-
 extension ParkingLot {
     /// The key as parking stores it: valid UTF-8 without NUL bytes, else `nil` (not parked).
     static func usableKey(_ key: [UInt8]?) -> String? {

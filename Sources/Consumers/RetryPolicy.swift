@@ -21,6 +21,9 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The dead-letter topic of `group`.
     public static func deadLetterTopic(group: String) -> String { "\(group).dlq" }
 
+    /// The replay topic of `group`: replayed dead letters that only this group consumes.
+    public static func replayTopic(group: String) -> String { "\(group).replay" }
+
     /// `1s`, `10s`, `1m`, `250ms`, `2h` — the suffix of retry topic names.
     public static func format(_ delay: Duration) -> String {
         let ms = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000

@@ -19,6 +19,7 @@ struct Choreo: AsyncParsableCommand {
             ServiceCommand.self,
             VerifyCommand.self,
             ConsumerCommand.self,
+            DlqCommand.self,
             BenchCommand.self,
             DocsCommand.self,
         ]

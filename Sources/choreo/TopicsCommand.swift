@@ -27,10 +27,11 @@ struct TopicsContext {
         }
         let admin = try KafkaAdmin(configuration: try kafka.configuration(root: project))
         let metadata = try await admin.metadata(timeout: .seconds(10))
+        let declared = try ProjectTopics.all(catalog: catalog, root: project)
         var existing: [ExistingTopic] = []
         for topic in metadata.topics where !topic.name.hasPrefix("__") {
             var configs: [String: String] = [:]
-            if let declared = catalog.topic(named: topic.name), !declared.configs.isEmpty {
+            if let spec = declared.first(where: { $0.name == topic.name }), !spec.configs.isEmpty {
                 configs = try await admin.describeTopicConfigs(topic.name, timeout: .seconds(10))
             }
             existing.append(
@@ -39,7 +40,8 @@ struct TopicsContext {
                     replicationFactor: topic.partitions.first?.replicas.count ?? 1, configs: configs))
         }
         return TopicsContext(
-            catalog: catalog, admin: admin, plan: TopicPlan.make(declared: catalog.topics, existing: existing))
+            catalog: catalog, admin: admin,
+            plan: TopicPlan.make(declared: declared, existing: existing))
     }
 }
 

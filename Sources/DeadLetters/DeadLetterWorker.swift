@@ -1,0 +1,152 @@
+import Consumers
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `choreo dlq worker`: consumes every declared group's dead-letter topic into the store,
+/// exactly once per group + original topic/partition/offset, and re-drives records by the
+/// groups' `deadLetters.redrive` rules.
+///
+/// Per batch: one store transaction inserts the dead letters (a conflict means the record
+/// exists: a re-read after a crash adds nothing); only after it commits are the Kafka
+/// offsets committed. A failed transaction is retried with backoff; nothing is skipped.
+/// A message without the `dlq_*` headers is logged and skipped. Graceful shutdown
+/// finishes the current batch.
+public final class DeadLetterWorker: Service, Sendable {
+    public let configuration: DeadLetterWorkerConfiguration
+    private let store: DeadLetterStore
+    private let replayer: DeadLetterReplayer
+    private let rules: [String: [String: RedriveRule]]
+    private let logger: Logger
+    private let stopping = Mutex(false)
+    private let counters = Mutex(Metrics())
+
+    /// Counters since start.
+    public struct Metrics: Sendable, Equatable {
+        public var consumed = 0
+        public var stored = 0
+        public var malformed = 0
+        public var redriven = 0
+    }
+
+    /// - Throws: `ConsumerError` when a group's re-drive rules are malformed.
+    public init(
+        configuration: DeadLetterWorkerConfiguration, store: DeadLetterStore, replayer: DeadLetterReplayer,
+        logger: Logger = Logger(label: "choreo.dlq.worker")
+    ) throws {
+        self.configuration = configuration
+        self.store = store
+        self.replayer = replayer
+        self.rules = try configuration.redriveRules()
+        self.logger = logger
+    }
+
+    public var metrics: Metrics { counters.withLock { $0 } }
+
+    /// Finishes the current batch and returns from `run()`.
+    public func requestStop() { stopping.withLock { $0 = true } }
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await runLoop()
+            } onCancel: {
+                self.requestStop()
+            }
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+    }
+
+    private func runLoop() async throws {
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            client: configuration.kafka, groupID: configuration.consumerGroupID)
+        consumerConfiguration.autoOffsetReset = .earliest
+        consumerConfiguration.sessionTimeout = configuration.sessionTimeout
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        do {
+            try consumer.subscribe(topics: configuration.deadLetterTopics)
+            var lastRedrive = ContinuousClock.now
+            while !isStopping {
+                let messages = try await consumer.poll(
+                    maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
+                if !messages.isEmpty { try await storeBatch(messages, consumer: consumer) }
+                if ContinuousClock.now - lastRedrive >= configuration.redriveInterval {
+                    lastRedrive = .now
+                    await redriveDue()
+                }
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    private func storeBatch(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer) async throws {
+        var letters: [IncomingDeadLetter] = []
+        var next: [KafkaTopicPartition: Int64] = [:]
+        for message in messages {
+            next[KafkaTopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
+            do {
+                letters.append(try IncomingDeadLetter(message))
+            } catch {
+                counters.withLock { $0.malformed += 1 }
+                logger.error("skipping a message that is not a dead letter", metadata: ["error": "\(error)"])
+            }
+        }
+        let rules = self.rules
+        var backoff = Duration.milliseconds(200)
+        while true {
+            do {
+                let stored = try await store.insert(letters) { group, reason in rules[group]?[reason] }
+                counters.withLock {
+                    $0.consumed += messages.count
+                    $0.stored += stored.count
+                }
+                break
+            } catch {
+                if isStopping { return }  // nothing committed: the batch is read again next time
+                logger.warning(
+                    "storing dead letters failed; retrying the batch", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, configuration.maximumBackoff)
+            }
+        }
+        let offsets = next.map {
+            KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
+        }
+        do { try await consumer.commit(offsets) } catch {
+            // Stored already: a redelivery of these messages inserts nothing.
+            logger.info("offset commit failed; the batch may be read again harmlessly", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Replays due records to their group's replay topic, one at a time; a record whose
+    /// replay is refused (its group or type is no longer declared) is held with the reason.
+    private func redriveDue() async {
+        let groups = configuration.groups.map(\.group)
+        let due: [DeadLetterRecord]
+        do { due = try await store.dueRedrives(groups: groups) } catch {
+            logger.warning("cannot look for due re-drives", metadata: ["error": "\(error)"])
+            return
+        }
+        var options = ReplayOptions(actor: "worker")
+        options.automatic = true
+        for record in due where !isStopping {
+            do {
+                _ = try await replayer.replay([record], options: options)
+                counters.withLock { $0.redriven += 1 }
+            } catch let error as DeadLetterError where error.code != .publishFailed {
+                _ = try? await store.mark(
+                    record.id, status: .held, actor: "worker", action: "redrive", outcome: "refused: \(error.message)")
+            } catch {
+                logger.warning(
+                    "re-drive failed; will retry", metadata: ["record": "\(record.id)", "error": "\(error)"])
+            }
+        }
+    }
+}
