@@ -52,6 +52,7 @@ struct SchemaEvaluator {
         var annotations = Annotations()
         for keyword in schemaNode.keywords {
             if firstErrorOnly && !errors.isEmpty { return annotations }
+            if errors.count >= JSONSchema.maxReportedErrors { return annotations }
             apply(keyword, schemaNode, instance, errors: &errors, annotations: &annotations)
         }
         return annotations
@@ -83,6 +84,7 @@ struct SchemaEvaluator {
             errors.append(ValidationError(instancePath: "", keyword: keyword, schemaPath: "", message: ""))
             return
         }
+        guard errors.count < JSONSchema.maxReportedErrors else { return }
         errors.append(
             ValidationError(
                 instancePath: renderedPath(), keyword: keyword, schemaPath: "\(node.location)/\(keyword)",

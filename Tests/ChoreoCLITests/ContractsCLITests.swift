@@ -49,3 +49,19 @@ struct ContractsCLITests {
         #expect(unusable.stderr.contains("minLength"))
     }
 }
+
+@Suite("choreo contracts: hostile schemas")
+struct ContractsHostileSchemaCLITests {
+    @Test(
+        "validate with a $ref cycle exits 2 with the reason instead of crashing",
+        arguments: [
+            ##"{"$ref":"#"}"##, ##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##,
+        ])
+    func refCycle(_ schemaText: String) async throws {
+        let schema = FileManager.default.temporaryDirectory.appending(path: "cycle-schema-\(UUID()).json")
+        try schemaText.write(to: schema, atomically: true, encoding: .utf8)
+        let run = try await CLI.run(["contracts", "validate", "--schema", schema.path, "--data", "{}"])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("$ref cycle that consumes no input"))
+    }
+}
