@@ -1,0 +1,55 @@
+/// Compiles a `LinearPatternParser.Node` tree to a `LinearPattern` program, bounded in size.
+struct LinearPatternCompiler {
+    var program: [LinearPattern.Instruction] = []
+
+    mutating func emit(_ node: LinearPatternParser.Node) throws(LinearPattern.Unsupported) {
+        guard program.count < LinearPattern.maxProgramSize else {
+            throw LinearPattern.Unsupported(
+                reason: "pattern too large once repetitions are expanded (over \(LinearPattern.maxProgramSize) steps)")
+        }
+        switch node {
+        case .empty: break
+        case .scalar(let scalar): program.append(.scalar(scalar))
+        case .any: program.append(.any)
+        case .set(let set): program.append(.set(set))
+        case .start: program.append(.assertStart)
+        case .end: program.append(.assertEnd)
+        case .wordBoundary(let expected): program.append(.wordBoundary(expected))
+        case .concatenation(let items): for item in items { try emit(item) }
+        case .alternation(let branches):
+            // split L1, next; L1: branch; jump end; next: split L2, … ; last branch.
+            var jumps: [Int] = []
+            for (offset, branch) in branches.enumerated() {
+                if offset == branches.count - 1 {
+                    try emit(branch)
+                } else {
+                    let split = program.count
+                    program.append(.split(split + 1, 0))
+                    try emit(branch)
+                    jumps.append(program.count)
+                    program.append(.jump(0))
+                    program[split] = .split(split + 1, program.count)
+                }
+            }
+            for jump in jumps { program[jump] = .jump(program.count) }
+        case .repetition(let body, let minimum, let maximum):
+            for _ in 0..<minimum { try emit(body) }
+            if let maximum {
+                // Each optional copy: split body, after.
+                for _ in minimum..<maximum {
+                    let split = program.count
+                    program.append(.split(split + 1, 0))
+                    try emit(body)
+                    program[split] = .split(split + 1, program.count)
+                }
+            } else {
+                // loop: split body, out; body; jump loop.
+                let loop = program.count
+                program.append(.split(loop + 1, 0))
+                try emit(body)
+                program.append(.jump(loop))
+                program[loop] = .split(loop + 1, program.count)
+            }
+        }
+    }
+}
