@@ -83,6 +83,24 @@ struct HostileInputTests {
         #expect(schema.validate(.array([.number(.int(1)), .string("x")])).count == 1)
     }
 
+    @Test("fuzz findings replay without a crash (Tests/Fuzz/corpus/schema/regression-*)")
+    func fuzzRegressions() throws {
+        // The schema harness found NSRegularExpression leaking on every compile; patterns no
+        // longer go through it. The input must still compile and validate as the harness does.
+        let corpus = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "Fuzz/corpus/schema")
+        let files = try FileManager.default.contentsOfDirectory(at: corpus, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.hasPrefix("regression-") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let bytes = try [UInt8](Data(contentsOf: file))
+            let split = bytes.firstIndex(of: 0) ?? bytes.count
+            let schema = try JSONSchema(try JSONValue(parsing: bytes[..<split]))
+            let instance = try JSONValue(parsing: bytes[(split + 1)...])
+            #expect(schema.validate(instance).isEmpty == schema.isValid(instance), "\(file.lastPathComponent)")
+        }
+    }
+
     // MARK: Envelopes
 
     let envelope = EventEnvelope(
