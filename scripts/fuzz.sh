@@ -15,11 +15,11 @@ build=.build/fuzz
 # The libraries, instrumented; the harness is linked by hand because libFuzzer supplies main().
 # CHOREO_FUZZ_NO_BUILD=1 reuses the last build (to run harnesses in parallel).
 if [ -z "${CHOREO_FUZZ_NO_BUILD:-}" ]; then
-swift build --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target Contracts 2>&1 | grep -v "Cannot export" | tail -1
-objects=("$build"/debug/Logging.build/*.o "$build"/debug/Kafka.build/*.o "$build"/debug/Contracts.build/*.o)
-swiftc -sanitize=fuzzer,address -parse-as-library -DCHOREO_FUZZ \
-    -I "$build/debug/Modules" -Xcc -fmodule-map-file=Sources/CRdKafka/module.modulemap \
-    Sources/ChoreoFuzz/*.swift "${objects[@]}" -lrdkafka -o "$build/choreo-fuzz" 2>&1 | grep -v "Cannot export" || true
+    swift build --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target Contracts 2>&1 | grep -v "Cannot export" | tail -1
+    objects=("$build"/debug/Logging.build/*.o "$build"/debug/Kafka.build/*.o "$build"/debug/Contracts.build/*.o)
+    swiftc -sanitize=fuzzer,address -parse-as-library -DCHOREO_FUZZ \
+        -I "$build/debug/Modules" -Xcc -fmodule-map-file=Sources/CRdKafka/module.modulemap \
+        Sources/ChoreoFuzz/*.swift "${objects[@]}" -lrdkafka -o "$build/choreo-fuzz" 2>&1 | grep -v "Cannot export" || true
 fi
 test -x "$build/choreo-fuzz"
 

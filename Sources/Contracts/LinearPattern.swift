@@ -59,6 +59,8 @@ struct LinearPattern: Sendable {
     }
 
     let program: [Instruction]
+    /// The pattern starts with `^`: attempts start only at position 0.
+    private let anchored: Bool
 
     init(_ pattern: String) throws(Unsupported) {
         var parser = LinearPatternParser(Array(pattern.unicodeScalars))
@@ -67,6 +69,7 @@ struct LinearPattern: Sendable {
         try compiler.emit(node)
         compiler.program.append(.match)
         program = compiler.program
+        if case .assertStart = program[0] { anchored = true } else { anchored = false }
     }
 
     /// Whether `string` contains a match.
@@ -76,9 +79,11 @@ struct LinearPattern: Sendable {
         var next = ThreadList(capacity: program.count)
         var stack: [Int] = []
         for position in 0...input.count {
-            // A new attempt starts at every position (the search).
-            if add(0, at: position, input, to: &current, stack: &stack) { return true }
-            guard position < input.count else { break }
+            // A new attempt starts at every position (the search), or only at 0 when anchored.
+            if position == 0 || !anchored {
+                if add(0, at: position, input, to: &current, stack: &stack) { return true }
+            }
+            guard position < input.count, current.count > 0 || !anchored else { break }
             let scalar = input[position]
             next.clear()
             for pc in current.items {

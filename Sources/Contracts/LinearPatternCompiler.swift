@@ -35,13 +35,15 @@ struct LinearPatternCompiler {
         case .repetition(let body, let minimum, let maximum):
             for _ in 0..<minimum { try emit(body) }
             if let maximum {
-                // Each optional copy: split body, after.
+                // Nested optional copies, (x(x(x)?)?)?: every skip goes to the end, so a state
+                // set holds one or two threads per repetition instead of one per copy.
+                var splits: [Int] = []
                 for _ in minimum..<maximum {
-                    let split = program.count
-                    program.append(.split(split + 1, 0))
+                    splits.append(program.count)
+                    program.append(.split(program.count + 1, 0))
                     try emit(body)
-                    program[split] = .split(split + 1, program.count)
                 }
+                for split in splits { program[split] = .split(split + 1, program.count) }
             } else {
                 // loop: split body, out; body; jump loop.
                 let loop = program.count
