@@ -81,6 +81,15 @@ struct HostileInputTests {
         #expect(errors.count == JSONSchema.maxReportedErrors)
         #expect(!schema.isValid(.array(Array(repeating: .number(.int(1)), count: 10_000))))
         #expect(schema.validate(.array([.number(.int(1)), .string("x")])).count == 1)
+        // Member names from the instance are clipped in messages and paths.
+        let long = String(repeating: "k", count: 100_000)
+        let closed = try JSONSchema(try JSONValue(parsing: #"{"additionalProperties":{"type":"string"}}"#))
+        let strict = try JSONSchema(try JSONValue(parsing: #"{"additionalProperties":false}"#))
+        let instance = JSONValue.object(JSONObject([(long, .number(.int(1)))]))
+        for error in closed.validate(instance) + strict.validate(instance) {
+            #expect(error.description.count < 300, "\(error.description.prefix(200))")
+        }
+        #expect(strict.validate(instance).count == 1 && closed.validate(instance).count == 1)
     }
 
     @Test("fuzz findings replay without a crash (Tests/Fuzz/corpus/schema/regression-*)")
