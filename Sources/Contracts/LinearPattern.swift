@@ -22,7 +22,8 @@ struct LinearPattern: Sendable {
     enum Instruction: Sendable {
         case scalar(Unicode.Scalar)
         case any
-        case set(CharacterSet)
+        /// Index into `sets`, and the set's membership of ASCII as two bitmaps (code points 0–63, 64–127).
+        case set(Int, low: UInt64, high: UInt64)
         case split(Int, Int)
         case jump(Int)
         case assertStart, assertEnd
@@ -59,6 +60,8 @@ struct LinearPattern: Sendable {
     }
 
     let program: [Instruction]
+    /// The classes `Instruction.set` refers to.
+    let sets: [CharacterSet]
     /// The pattern starts with `^`: attempts start only at position 0.
     private let anchored: Bool
 
@@ -69,76 +72,114 @@ struct LinearPattern: Sendable {
         try compiler.emit(node)
         compiler.program.append(.match)
         program = compiler.program
+        sets = compiler.sets
         if case .assertStart = program[0] { anchored = true } else { anchored = false }
     }
 
     /// Whether `string` contains a match.
     func matches(_ string: String) -> Bool {
-        let input = Array(string.unicodeScalars)
-        var current = ThreadList(capacity: program.count)
-        var next = ThreadList(capacity: program.count)
-        var stack: [Int] = []
-        for position in 0...input.count {
-            // A new attempt starts at every position (the search), or only at 0 when anchored.
-            if position == 0 || !anchored {
-                if add(0, at: position, input, to: &current, stack: &stack) { return true }
-            }
-            guard position < input.count, current.count > 0 || !anchored else { break }
-            let scalar = input[position]
-            next.clear()
-            for pc in current.items {
-                let advances: Bool
-                switch program[pc] {
-                case .scalar(let expected): advances = expected == scalar
-                case .any: advances = !Self.isLineTerminator(scalar)
-                case .set(let set): advances = set.contains(scalar)
-                default: advances = false
+        let size = program.count
+        // Two thread lists (dense + sparse each) and the closure stack, on the stack when small.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 6 * size + 2) { buffer in
+            buffer.initialize(repeating: 0)
+            guard let base = buffer.baseAddress else { return false }
+            var current = ThreadList(dense: base, sparse: base + size)
+            var next = ThreadList(dense: base + 2 * size, sparse: base + 3 * size)
+            let stack = base + 4 * size
+            let scalars = string.unicodeScalars
+            var index = scalars.startIndex
+            var previous: Unicode.Scalar?
+            while true {
+                let scalar: Unicode.Scalar? = index == scalars.endIndex ? nil : scalars[index]
+                // A new attempt starts at every position (the search), or only at 0 when anchored.
+                if previous == nil || !anchored {
+                    if add(0, between: previous, scalar, to: &current, stack: stack) { return true }
                 }
-                if advances, add(pc + 1, at: position + 1, input, to: &next, stack: &stack) { return true }
+                guard let scalar, current.count > 0 || !anchored else { return false }
+                let after = scalars.index(after: index)
+                let following: Unicode.Scalar? = after == scalars.endIndex ? nil : scalars[after]
+                next.clear()
+                for slot in 0..<current.count {
+                    let pc = current.dense[slot]
+                    let advances: Bool
+                    switch program[pc] {
+                    case .scalar(let expected): advances = expected == scalar
+                    case .any: advances = !Self.isLineTerminator(scalar)
+                    case .set(let set, let low, let high):
+                        let value = scalar.value
+                        if value < 64 {
+                            advances = low & (1 << UInt64(value)) != 0
+                        } else if value < 128 {
+                            advances = high & (1 << UInt64(value - 64)) != 0
+                        } else {
+                            advances = sets[set].contains(scalar)
+                        }
+                    default: advances = false
+                    }
+                    if advances, add(pc + 1, between: scalar, following, to: &next, stack: stack) { return true }
+                }
+                swap(&current, &next)
+                previous = scalar
+                index = after
             }
-            swap(&current, &next)
         }
-        return false
     }
 
-    /// Adds the thread at `pc` and everything reachable from it without consuming input;
-    /// true when that reaches `match`.
+    /// Adds the thread at `start` and everything reachable from it without consuming input,
+    /// at the position between `before` and `after` (nil: the start or end of the input);
+    /// true when that reaches `match`. `stack` holds at least 2 × program size + 1 entries.
     private func add(
-        _ start: Int, at position: Int, _ input: [Unicode.Scalar], to list: inout ThreadList, stack: inout [Int]
+        _ start: Int, between before: Unicode.Scalar?, _ after: Unicode.Scalar?, to list: inout ThreadList,
+        stack: UnsafeMutablePointer<Int>
     ) -> Bool {
-        stack.append(start)
-        while let pc = stack.popLast() {
+        stack[0] = start
+        var depth = 1
+        while depth > 0 {
+            depth -= 1
+            let pc = stack[depth]
             guard list.insert(pc) else { continue }
             switch program[pc] {
             case .match: return true
-            case .jump(let target): stack.append(target)
+            case .jump(let target):
+                stack[depth] = target
+                depth += 1
             case .split(let first, let second):
-                stack.append(second)
-                stack.append(first)
-            case .assertStart: if position == 0 { stack.append(pc + 1) }
-            case .assertEnd: if position == input.count { stack.append(pc + 1) }
+                stack[depth] = second
+                stack[depth + 1] = first
+                depth += 2
+            case .assertStart:
+                if before == nil {
+                    stack[depth] = pc + 1
+                    depth += 1
+                }
+            case .assertEnd:
+                if after == nil {
+                    stack[depth] = pc + 1
+                    depth += 1
+                }
             case .wordBoundary(let expected):
-                let before = position > 0 && Self.isWord(input[position - 1])
-                let after = position < input.count && Self.isWord(input[position])
-                if (before != after) == expected { stack.append(pc + 1) }
+                let wordBefore = before.map(Self.isWord) ?? false
+                let wordAfter = after.map(Self.isWord) ?? false
+                if (wordBefore != wordAfter) == expected {
+                    stack[depth] = pc + 1
+                    depth += 1
+                }
             case .scalar, .any, .set: continue
             }
         }
         return false
     }
 
-    /// A sparse set of program counters, cleared in O(1).
+    /// A sparse set of program counters over caller-owned memory, cleared in O(1).
     private struct ThreadList {
-        private var dense: [Int]
-        private var sparse: [Int]
+        let dense: UnsafeMutablePointer<Int>
+        let sparse: UnsafeMutablePointer<Int>
         private(set) var count = 0
 
-        init(capacity: Int) {
-            dense = [Int](repeating: 0, count: capacity)
-            sparse = [Int](repeating: 0, count: capacity)
+        init(dense: UnsafeMutablePointer<Int>, sparse: UnsafeMutablePointer<Int>) {
+            self.dense = dense
+            self.sparse = sparse
         }
-
-        var items: ArraySlice<Int> { dense[0..<count] }
 
         mutating func insert(_ pc: Int) -> Bool {
             let slot = sparse[pc]

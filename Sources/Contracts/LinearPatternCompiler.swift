@@ -1,6 +1,7 @@
 /// Compiles a `LinearPatternParser.Node` tree to a `LinearPattern` program, bounded in size.
 struct LinearPatternCompiler {
     var program: [LinearPattern.Instruction] = []
+    var sets: [LinearPattern.CharacterSet] = []
 
     mutating func emit(_ node: LinearPatternParser.Node) throws(LinearPattern.Unsupported) {
         guard program.count < LinearPattern.maxProgramSize else {
@@ -11,7 +12,14 @@ struct LinearPatternCompiler {
         case .empty: break
         case .scalar(let scalar): program.append(.scalar(scalar))
         case .any: program.append(.any)
-        case .set(let set): program.append(.set(set))
+        case .set(let set):
+            var low: UInt64 = 0
+            var high: UInt64 = 0
+            for value in UInt32(0)..<128 where set.contains(Unicode.Scalar(UInt8(value))) {
+                if value < 64 { low |= 1 << UInt64(value) } else { high |= 1 << UInt64(value - 64) }
+            }
+            program.append(.set(sets.count, low: low, high: high))
+            sets.append(set)
         case .start: program.append(.assertStart)
         case .end: program.append(.assertEnd)
         case .wordBoundary(let expected): program.append(.wordBoundary(expected))
