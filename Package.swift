@@ -130,6 +130,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // libFuzzer harnesses; scripts/fuzz.sh builds them with -sanitize=fuzzer,address.
+        .executableTarget(
+            name: "ChoreoFuzz",
+            dependencies: ["Contracts", "Kafka"],
+            swiftSettings: strict
+        ),
+
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "ChoreoTestSupport"],

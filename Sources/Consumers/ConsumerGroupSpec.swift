@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Yams
 
@@ -63,7 +64,9 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
                 guard let delay = RetryPolicy.parse(text) else {
                     throw ConsumerError(
                         code: .specification,
-                        message: "\(file): retry.delays: '\(text)' is not a delay like 500ms, 1s, 10s, 1m, 2h")
+                        message:
+                            "\(file): retry.delays: '\(text.prefix(40))' is not a delay like 500ms, 1s, 10s, 1m, 2h (at most 3650 days)"
+                    )
                 }
                 return delay
             })
@@ -72,10 +75,10 @@ public struct ConsumerGroupSpec: Sendable, Equatable, Codable {
     /// The processed-event retention (default 30 days).
     public func retention() throws -> Duration {
         guard let text = processedRetention else { return .seconds(30 * 86_400) }
-        if text.hasSuffix("d"), let days = Int64(text.dropLast()), days > 0 { return .seconds(days * 86_400) }
-        guard let duration = RetryPolicy.parse(text) else {
+        guard let duration = DurationText.parse(text, units: DurationText.Unit.allCases) else {
             throw ConsumerError(
-                code: .specification, message: "\(file): processedRetention: '\(text)' is not like 30d, 12h")
+                code: .specification,
+                message: "\(file): processedRetention: '\(text.prefix(40))' is not like 30d, 12h (at most 3650d)")
         }
         return duration
     }

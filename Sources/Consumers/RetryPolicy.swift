@@ -1,3 +1,5 @@
+import Contracts
+
 /// Non-blocking retries through retry topics: attempt n (1-based) that fails is
 /// republished to `<group>.retry.<delays[n-1]>`, consumed again once due; after the last
 /// delay the event is dead-lettered with `retries-exhausted`.
@@ -24,22 +26,9 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The replay topic of `group`: replayed dead letters that only this group consumes.
     public static func replayTopic(group: String) -> String { "\(group).replay" }
 
-    /// `1s`, `10s`, `1m`, `250ms`, `2h` — the suffix of retry topic names.
-    public static func format(_ delay: Duration) -> String {
-        let ms = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
-        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
-        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
-        if ms % 1000 == 0 { return "\(ms / 1000)s" }
-        return "\(ms)ms"
-    }
+    /// `1s`, `10s`, `1m`, `250ms`, `2h` — the suffix of retry topic names (`DurationText`).
+    public static func format(_ delay: Duration) -> String { DurationText.format(delay) }
 
-    /// Parses `250ms`, `1s`, `10s`, `1m`, `2h`.
-    public static func parse(_ text: String) -> Duration? {
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-        for (suffix, factor) in units where text.hasSuffix(suffix) {
-            guard let number = Int64(text.dropLast(suffix.count)), number > 0 else { continue }
-            return .milliseconds(number * factor)
-        }
-        return nil
-    }
+    /// Parses `250ms`, `1s`, `10s`, `1m`, `2h` (`DurationText`: overflow-checked, at most 10 years).
+    public static func parse(_ text: String) -> Duration? { DurationText.parse(text) }
 }

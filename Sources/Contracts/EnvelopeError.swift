@@ -7,6 +7,10 @@ public struct EnvelopeError: Error, Sendable, CustomStringConvertible, Equatable
         public static let malformedAttribute = Code(name: "malformed-attribute")
         public static let unsupportedSpecVersion = Code(name: "unsupported-specversion")
         public static let unsupportedContentType = Code(name: "unsupported-content-type")
+        /// More headers than `EventEnvelope.maxHeaderCount`.
+        public static let tooManyHeaders = Code(name: "too-many-headers")
+        /// A header name or value over `EventEnvelope.maxHeaderKeyBytes` / `maxHeaderValueBytes`.
+        public static let oversizedHeader = Code(name: "oversized-header")
     }
 
     public var code: Code

@@ -28,8 +28,19 @@ public struct EventEnvelope: Sendable, Equatable {
     /// Other `ce_*` attributes (without the prefix).
     public var extensions: [String: String] = [:]
 
-    /// The largest header value accepted when decoding, in bytes.
+    /// The largest CloudEvents attribute (`ce_*`, `content-type`, `traceparent`) accepted when
+    /// decoding, in bytes.
     public static let maxAttributeBytes = 4_096
+    /// The most headers a message may carry to be decoded.
+    public static let maxHeaderCount = 64
+    /// The largest header value of any name accepted when decoding, in bytes.
+    public static let maxHeaderValueBytes = 8_192
+    /// The longest header name accepted when decoding, in bytes.
+    public static let maxHeaderKeyBytes = 256
+    /// `ce_time` must lie in years 0001…9999 (UTC): RFC 3339's four-digit years, inside
+    /// PostgreSQL's `timestamptz` range (which has no year 0).
+    public static let timeRange =
+        Date(timeIntervalSince1970: -62_135_596_800)..<Date(timeIntervalSince1970: 253_402_300_800)
 
     public init(
         id: UUID = RandomUUID.make(), type: EventType, source: String, time: Date = Date(), subject: String? = nil,
@@ -70,13 +81,22 @@ public struct EventEnvelope: Sendable, Equatable {
     /// Decodes the envelope from Kafka headers.
     /// - Throws: `EnvelopeError` naming the missing or malformed attribute.
     public init(kafkaHeaders headers: [KafkaHeader]) throws(EnvelopeError) {
+        guard headers.count <= Self.maxHeaderCount else {
+            throw EnvelopeError(
+                code: .tooManyHeaders, attribute: "headers",
+                message: "\(headers.count) headers, at most \(Self.maxHeaderCount) are accepted")
+        }
         var attributes = Attributes()
         for header in headers {
+            try Self.checkBounds(header)
             guard let slot = Attributes.slot(of: header.key), let bytes = header.value else { continue }
             guard bytes.count <= Self.maxAttributeBytes else {
                 throw EnvelopeError(
                     code: .malformedAttribute, attribute: header.key,
                     message: "longer than \(Self.maxAttributeBytes) bytes")
+            }
+            guard !bytes.contains(0) else {
+                throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "contains a NUL byte")
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw EnvelopeError(code: .malformedAttribute, attribute: header.key, message: "not UTF-8")
@@ -109,6 +129,10 @@ public struct EventEnvelope: Sendable, Equatable {
         guard let time = RFC3339.parse(timeText) else {
             throw EnvelopeError(code: .malformedAttribute, attribute: "ce_time", message: "not an RFC 3339 timestamp")
         }
+        guard Self.timeRange.contains(time) else {
+            throw EnvelopeError(
+                code: .malformedAttribute, attribute: "ce_time", message: "outside years 0001-9999 (UTC)")
+        }
         if let contentType = attributes.contentType {
             guard Self.isJSONContentType(contentType) else {
                 throw EnvelopeError(
@@ -128,6 +152,25 @@ public struct EventEnvelope: Sendable, Equatable {
         self.causationID = attributes.causationID
         self.traceparent = attributes.traceparent
         self.extensions = attributes.extensions
+    }
+
+    /// Any header: a name without NUL (PostgreSQL text and C strings end at it) within
+    /// `maxHeaderKeyBytes`, a value within `maxHeaderValueBytes`.
+    private static func checkBounds(_ header: KafkaHeader) throws(EnvelopeError) {
+        let name = String(header.key.prefix(64))
+        guard header.key.utf8.count <= maxHeaderKeyBytes else {
+            throw EnvelopeError(
+                code: .oversizedHeader, attribute: name, message: "header name longer than \(maxHeaderKeyBytes) bytes")
+        }
+        guard !header.key.utf8.contains(0) else {
+            throw EnvelopeError(
+                code: .malformedAttribute, attribute: name.replacingOccurrences(of: "\0", with: "\\0"),
+                message: "header name contains a NUL byte")
+        }
+        guard (header.value?.count ?? 0) <= maxHeaderValueBytes else {
+            throw EnvelopeError(
+                code: .oversizedHeader, attribute: name, message: "value longer than \(maxHeaderValueBytes) bytes")
+        }
     }
 
     /// The attributes found while decoding; a later header of the same key wins.

@@ -9,7 +9,8 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes. Nesting is bounded (512) so hostile input
-/// cannot exhaust the stack.
+/// cannot exhaust the stack; duplicate member names and numbers outside the range of a
+/// double (which would read as infinity) are refused.
 struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
@@ -79,7 +80,11 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyOffset = index
             let key = try parseString()
+            guard object[key] == nil else {
+                throw JSONParseError(offset: keyOffset, reason: "duplicate member name '\(key.prefix(64))'")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -239,7 +244,9 @@ struct JSONParser {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if integral, let value = Int64(text) { return .int(value) }
-        guard let value = Double(text) else { throw JSONParseError(offset: start, reason: "number out of range") }
+        guard let value = Double(text), value.isFinite else {
+            throw JSONParseError(offset: start, reason: "number outside the range of a double")
+        }
         return .double(value)
     }
 }

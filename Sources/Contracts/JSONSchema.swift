@@ -50,12 +50,16 @@ final class CompiledSchema: Sendable {
 public struct JSONSchema: Sendable {
     let compiled: CompiledSchema
 
+    /// `validate` reports at most this many errors; an instance with more is still invalid.
+    public static let maxReportedErrors = 100
+
     /// Compiles `schema`.
     /// - Throws: `JSONSchemaError` when it is not a usable schema.
     public init(_ schema: JSONValue) throws(JSONSchemaError) {
         var compiler = SchemaCompiler()
         let root = try compiler.compileRoot(schema)
         compiled = CompiledSchema(compiler, root: root)
+        try SchemaCycleCheck.check(compiled)
     }
 
     /// Parses and compiles schema text.
@@ -63,7 +67,7 @@ public struct JSONSchema: Sendable {
         try self.init(try JSONValue(parsing: data))
     }
 
-    /// Every way `instance` fails (empty when valid).
+    /// The ways `instance` fails, at most `maxReportedErrors` (empty when valid).
     public func validate(_ instance: JSONValue) -> [ValidationError] {
         var errors: [ValidationError] = []
         var evaluator = SchemaEvaluator(schema: compiled)

@@ -52,6 +52,7 @@ struct SchemaEvaluator {
         var annotations = Annotations()
         for keyword in schemaNode.keywords {
             if firstErrorOnly && !errors.isEmpty { return annotations }
+            if errors.count >= JSONSchema.maxReportedErrors { return annotations }
             apply(keyword, schemaNode, instance, errors: &errors, annotations: &annotations)
         }
         return annotations
@@ -83,17 +84,24 @@ struct SchemaEvaluator {
             errors.append(ValidationError(instancePath: "", keyword: keyword, schemaPath: "", message: ""))
             return
         }
+        guard errors.count < JSONSchema.maxReportedErrors else { return }
         errors.append(
             ValidationError(
                 instancePath: renderedPath(), keyword: keyword, schemaPath: "\(node.location)/\(keyword)",
                 message: message()))
     }
 
+    /// Instance member names in messages and paths are cut to 64 characters: they come from
+    /// the (possibly hostile) instance, and errors are logged and dead-lettered.
+    static func clipped(_ key: String) -> String {
+        key.count <= 64 ? key : key.prefix(64) + "…"
+    }
+
     private func renderedPath() -> String {
         var path = ""
         for segment in trail {
             switch segment {
-            case .key(let key): path += "/" + JSONPointer.escape(key)
+            case .key(let key): path += "/" + JSONPointer.escape(Self.clipped(key))
             case .index(let index): path += "/\(index)"
             }
         }
@@ -142,7 +150,7 @@ struct SchemaEvaluator {
             for (key, value) in object.members
             where !known.contains(key) && !patterns.contains(where: { $0.matches(key) }) {
                 if schema.nodes[child].constant == false {
-                    fail(&errors, node, name, "property '\(key)' is not allowed")
+                    fail(&errors, node, name, "property '\(Self.clipped(key))' is not allowed")
                 } else {
                     _ = evaluate(child, value, at: .key(key), errors: &errors)
                 }
@@ -151,7 +159,7 @@ struct SchemaEvaluator {
         case .propertyNames(let child):
             guard case .object(let object) = instance else { return }
             for key in object.keys where check(child, .string(key)) == nil {
-                fail(&errors, node, name, "property name '\(key)' is not allowed")
+                fail(&errors, node, name, "property name '\(Self.clipped(key))' is not allowed")
             }
         case .prefixItems(let children):
             guard case .array(let array) = instance else { return }
@@ -314,7 +322,7 @@ struct SchemaEvaluator {
             guard case .object(let object) = instance else { return }
             for (key, value) in object.members where !annotations.properties.contains(key) {
                 if schema.nodes[child].constant == false {
-                    fail(&errors, node, name, "property '\(key)' is not allowed")
+                    fail(&errors, node, name, "property '\(Self.clipped(key))' is not allowed")
                 } else {
                     _ = evaluate(child, value, at: .key(key), errors: &errors)
                 }

@@ -14,70 +14,27 @@ struct SchemaNode: Sendable {
     var isResourceRoot = false
 }
 
-/// A regular expression compiled once: simple anchored patterns by `SimplePattern`, the
-/// rest by NSRegularExpression (ECMA-262-like, unanchored).
-struct CompiledPattern: @unchecked Sendable {
-    // NSRegularExpression is immutable and documented as thread-safe for matching.
+/// A regular expression compiled once by `LinearPattern`: matched in linear time, so no
+/// attacker-chosen string can make validation slow. Patterns outside its subset
+/// (backreferences, lookaround) are refused when the schema is compiled.
+struct CompiledPattern: Sendable {
     let source: String
-    private let simple: SimplePattern?
-    private let regex: NSRegularExpression?
+    private let pattern: LinearPattern
 
     init(_ source: String, location: String) throws(JSONSchemaError) {
         self.source = source
-        if let simple = SimplePattern(source) {
-            self.simple = simple
-            regex = nil
-            return
-        }
-        simple = nil
         do {
-            regex = try NSRegularExpression(pattern: Self.translate(source))
+            pattern = try LinearPattern(source)
         } catch {
-            throw JSONSchemaError(schemaPath: location, message: "invalid regular expression '\(source.prefix(80))'")
+            throw JSONSchemaError(
+                schemaPath: location,
+                message:
+                    "regular expression '\(source.prefix(80))' is refused: \(error.reason) (contracts use the linear-time ECMA-262 subset in docs/contracts.md)"
+            )
         }
     }
 
-    func matches(_ string: String) -> Bool {
-        if let simple { return simple.matches(string) }
-        guard let regex else { return false }
-        let range = NSRange(string.startIndex..<string.endIndex, in: string)
-        return regex.firstMatch(in: string, range: range) != nil
-    }
-
-    /// The NSRegularExpression form, for tests that compare the two.
-    static func icuMatches(_ pattern: String, _ string: String) -> Bool? {
-        guard let regex = try? NSRegularExpression(pattern: translate(pattern)) else { return nil }
-        return regex.firstMatch(in: string, range: NSRange(string.startIndex..<string.endIndex, in: string)) != nil
-    }
-
-    /// ECMA-262 escapes that ICU spells differently: `\d`, `\w`, `\s` are ASCII in ECMA
-    /// (\d = [0-9]) while ICU's match Unicode; `\p{Letter}` works in both.
-    private static func translate(_ pattern: String) -> String {
-        var out = ""
-        var escaped = false
-        var inClass = false
-        for character in pattern {
-            if escaped {
-                escaped = false
-                switch character {
-                case "d": out += inClass ? "0-9" : "[0-9]"
-                case "D": out += inClass ? "\\D" : "[^0-9]"
-                case "w": out += inClass ? "a-zA-Z0-9_" : "[a-zA-Z0-9_]"
-                case "W": out += inClass ? "\\W" : "[^a-zA-Z0-9_]"
-                default: out += "\\" + String(character)
-                }
-                continue
-            }
-            switch character {
-            case "\\": escaped = true
-            case "[": inClass = true; out.append(character)
-            case "]": inClass = false; out.append(character)
-            default: out.append(character)
-            }
-        }
-        if escaped { out += "\\\\" }
-        return out
-    }
+    func matches(_ string: String) -> Bool { pattern.matches(string) }
 }
 
 /// A compiled keyword. Subschemas are node indices.

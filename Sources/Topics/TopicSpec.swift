@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Yams
 
@@ -93,7 +94,7 @@ public struct TopicSpec: Sendable, Hashable, Codable {
             problems.append("name: a commands topic is named <context>.commands")
         case .retry:
             let parts = name.components(separatedBy: ".retry.")
-            if parts.count != 2 || parts[0].isEmpty || RetryDelay.parse(parts[1]) == nil {
+            if parts.count != 2 || parts[0].isEmpty || DurationText.parse(parts[1]) == nil {
                 problems.append("name: a retry topic is named <group>.retry.<delay> with a delay like 1s, 10s, 1m")
             }
             if !eventTypes.isEmpty { problems.append("eventTypes: retry topics carry the group's events; list none") }
@@ -124,16 +125,6 @@ public struct TopicSpec: Sendable, Hashable, Codable {
         guard let range = text.range(of: ".v", options: .backwards) else { return false }
         guard let version = Int(text[range.upperBound...]), version >= 1 else { return false }
         return !text[..<range.lowerBound].isEmpty
-    }
-}
-
-/// `1s`, `10s`, `1m`, `250ms`, `2h`.
-enum RetryDelay {
-    static func parse(_ text: String) -> Int? {
-        for (suffix, factor) in [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)] where text.hasSuffix(suffix) {
-            if let number = Int(text.dropLast(suffix.count)), number > 0 { return number * factor }
-        }
-        return nil
     }
 }
 

@@ -56,12 +56,31 @@ struct BenchContractsCommand: ParsableCommand {
         print("parse + validate from bytes:        \(Int(parseAndValidate)) /s")
         print("envelope encode (headers):          \(Int(encode)) /s")
         print("envelope decode:                    \(Int(decode)) /s")
+        // Regular expressions on attacker data: 100,000 characters against patterns that make a
+        // backtracking engine explode (the slowest of 5 runs).
+        var patternMillis: [String: Double] = [:]
+        for (pattern, input) in [
+            ("^(a+)+$", String(repeating: "a", count: 100_000) + "!"),
+            ("^[A-Z]+[A-Z0-9]*$", String(repeating: "A", count: 100_000) + "!"),
+        ] {
+            let schema = try JSONSchema(JSONValue.object(JSONObject([("pattern", .string(pattern))])))
+            var slowest = 0.0
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                sink &+= schema.isValid(.string(input)) ? 1 : 0
+                slowest = max(slowest, (ContinuousClock.now - start).seconds * 1000)
+            }
+            patternMillis[pattern] = slowest
+            print("pattern \(pattern) on 100,000 characters: \(String(format: "%.1f", slowest)) ms (slowest of 5)")
+        }
         if sink == -1 { print("") }  // keeps the work observable
         print(
             try JSONLine.render([
                 "benchmark": "contracts", "iterations": iterations, "validations_per_s": Int(validations),
                 "parse_and_validate_per_s": Int(parseAndValidate), "envelope_encode_per_s": Int(encode),
                 "envelope_decode_per_s": Int(decode),
+                "pattern_nested_plus_100k_ms": patternMillis["^(a+)+$"] ?? 0,
+                "pattern_upper_run_100k_ms": patternMillis["^[A-Z]+[A-Z0-9]*$"] ?? 0,
             ]))
     }
 }

@@ -36,7 +36,9 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let max, max < 1 { throw ValidationError("--max must be at least 1") }
-        if let idle, idle <= 0 { throw ValidationError("--idle must be positive") }
+        if let idle, DurationText.seconds(idle) == nil {
+            throw ValidationError("--idle must be a positive, finite number of seconds (at most 3650 days)")
+        }
     }
 
     func run() async throws {
@@ -65,11 +67,12 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
         var printed = 0
         var lastMessage = ContinuousClock.now
+        let idleLimit = idle.flatMap(DurationText.seconds)
         while max.map({ printed < $0 }) ?? true {
             let batch = try await consumer.poll(
                 maxMessages: min(500, (max ?? 500) - printed), timeout: .milliseconds(200))
             if batch.isEmpty {
-                if let idle, ContinuousClock.now - lastMessage >= .milliseconds(Int64(idle * 1000)) { break }
+                if let idleLimit, ContinuousClock.now - lastMessage >= idleLimit { break }
                 continue
             }
             lastMessage = .now

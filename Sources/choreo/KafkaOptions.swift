@@ -35,9 +35,14 @@ struct KafkaOptions: ParsableArguments {
             guard !property.isEmpty else { continue }
             configuration.rawProperties[property] = value
         }
-        for pair in kafkaProperties {
-            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                throw ValidationError("--kafka-property expects key=value, got '\(pair.prefix(60))'")
+        for (position, pair) in kafkaProperties.enumerated() {
+            // The argument is never echoed: its value (or all of it, when '=' is missing) may be a secret.
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw ValidationError(
+                    "--kafka-property number \(position + 1) is not key=value (not shown: it may hold a secret)")
+            }
+            guard equals != pair.startIndex else {
+                throw ValidationError("--kafka-property number \(position + 1) has an empty key (value not shown)")
             }
             configuration.rawProperties[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }

@@ -82,6 +82,12 @@ struct PublishCommand: AsyncParsableCommand {
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
                 throw ValidationError("--header expects k=v, got '\(pair.prefix(60))'")
             }
+            let name = String(pair[..<equals])
+            guard !ReservedHeaders.isReserved(name) else {
+                throw ValidationError(
+                    "--header '\(name.prefix(60))' is reserved: ce_*, content-type, traceparent, retry_*, dlq_* and choreo_* are set by Choreo"
+                )
+            }
             kafkaHeaders.append(
                 KafkaHeader(key: String(pair[..<equals]), string: String(pair[pair.index(after: equals)...])))
         }

@@ -49,3 +49,39 @@ struct ContractsCLITests {
         #expect(unusable.stderr.contains("minLength"))
     }
 }
+
+@Suite("choreo contracts: hostile schemas")
+struct ContractsHostileSchemaCLITests {
+    @Test(
+        "validate with a $ref cycle exits 2 with the reason instead of crashing",
+        arguments: [
+            ##"{"$ref":"#"}"##, ##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##,
+        ])
+    func refCycle(_ schemaText: String) async throws {
+        let schema = FileManager.default.temporaryDirectory.appending(path: "cycle-schema-\(UUID()).json")
+        try schemaText.write(to: schema, atomically: true, encoding: .utf8)
+        let run = try await CLI.run(["contracts", "validate", "--schema", schema.path, "--data", "{}"])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("$ref cycle that consumes no input"))
+    }
+
+    @Test("check reports a contract pattern outside the linear-time subset, naming it")
+    func refusedPattern() async throws {
+        let copy = FileManager.default.temporaryDirectory.appending(path: "choreo-pattern-check-\(UUID())")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for folder in ["contracts", "topics", "consumers"] {
+            try FileManager.default.copyItem(
+                at: CLI.repositoryRoot.appending(path: folder), to: copy.appending(path: folder))
+        }
+        let file = copy.appending(path: "contracts/order.placed/v1.schema.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains(#""pattern": "^[A-Z0-9-]{3,32}$""#))
+        try text.replacingOccurrences(
+            of: #""pattern": "^[A-Z0-9-]{3,32}$""#, with: #""pattern": "^(?=S)[A-Z0-9-]{3,32}$""#
+        )
+        .write(to: file, atomically: true, encoding: .utf8)
+        let run = try await CLI.run(["contracts", "check", "--root", copy.path])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("'^(?=S)[A-Z0-9-]{3,32}$' is refused: lookahead"), "\(run.stdout)")
+    }
+}
