@@ -16,9 +16,7 @@ struct ConsumerDatabaseHangTests {
         try await ConsumerTestHarness.with { harness in
             let proxy = try TCPProxy(
                 upstreamHost: harness.database.host ?? "127.0.0.1", upstreamPort: harness.database.port ?? 5432)
-            var configuration = harness.configuration(batchSize: 20)
-            configuration.database.host = "127.0.0.1"
-            configuration.database.port = proxy.port
+            var configuration = Self.configuration(harness, through: proxy)
             // A 2 s statement timeout gives a 7 s response timeout: the hang is noticed in the test's time.
             configuration.database.statementTimeout = .seconds(2)
             configuration.database.connectTimeout = .seconds(1)
@@ -48,9 +46,7 @@ struct ConsumerDatabaseHangTests {
         try await ConsumerTestHarness.with { harness in
             let proxy = try TCPProxy(
                 upstreamHost: harness.database.host ?? "127.0.0.1", upstreamPort: harness.database.port ?? 5432)
-            var configuration = harness.configuration(batchSize: 20)
-            configuration.database.host = "127.0.0.1"
-            configuration.database.port = proxy.port
+            var configuration = Self.configuration(harness, through: proxy)
             // The default statement timeout (30 s) gives a 35 s response timeout: without the
             // grace period's close, the stuck batch would hold the stop for that long.
             configuration.shutdownGracePeriod = .seconds(1)
@@ -75,5 +71,14 @@ struct ConsumerDatabaseHangTests {
             #expect(runtime.metrics.deadLettered == 0)
             await proxy.stop()
         }
+    }
+
+    /// Batches of 20, the database reached through `proxy`.
+    private static func configuration(_ harness: ConsumerTestHarness, through proxy: TCPProxy) -> ConsumerConfiguration
+    {
+        var configuration = harness.configuration(batchSize: 20)
+        configuration.database.host = "127.0.0.1"
+        configuration.database.port = proxy.port
+        return configuration
     }
 }
