@@ -12,7 +12,7 @@ struct RelayProcessTests {
     func killNineTakeover() async throws {
         try await OutboxTestHarness.with { harness in
             let keys = 40
-            let perKey = 250
+            let perKey = 1_000  // 40,000 events: enough that the kill lands mid-backlog on a loaded machine
             let connection = try await harness.connect()
             for chunk in 0..<(perKey / 10) {
                 let events = (0..<keys).flatMap { k in
