@@ -29,10 +29,14 @@ public struct IncomingDeadLetter: Sendable, Equatable {
     ///   missing or malformed.
     public init(_ message: KafkaConsumerMessage) throws {
         guard let letter = DeadLetter(headers: message.headers) else {
+            let missing = DeadLetter.Header.required.filter { name in !message.headers.contains { $0.key == name } }
+            let problem =
+                missing.isEmpty
+                ? "a dlq_* header is malformed" : "header \(missing.joined(separator: ", ")) is missing"
             throw DeadLetterError(
                 code: .malformedDeadLetter,
                 message:
-                    "\(message.topic)[\(message.partition)]@\(message.offset): the dlq_* headers are missing or malformed; not a dead letter written by a Choreo consumer"
+                    "\(message.topic)[\(message.partition)]@\(message.offset): \(problem); not a dead letter written by a Choreo consumer"
             )
         }
         self.init(

@@ -42,6 +42,8 @@ struct DevUpCommand: AsyncParsableCommand {
 
     @OptionGroup var root: RootOptions
 
+    @OptionGroup var ops: OpsDatabaseOptions
+
     @Option(help: "Brokers in the embedded cluster.")
     var brokers: Int = 1
 
@@ -84,7 +86,9 @@ struct DevUpCommand: AsyncParsableCommand {
         let catalog = try TopicCatalog.load(directory: project.topics)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         defer { broker.shutdown() }
-        for topic in catalog.topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
+        // Declared topics and each group's derived retry, dead-letter and replay topics.
+        let topics = try ProjectTopics.all(catalog: catalog, root: project)
+        for topic in topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
         say(broker.bootstrapServers)
         try DevState(bootstrapServers: broker.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: project)
         defer { DevState.remove(root: project, ifOwnedBy: getpid()) }
@@ -135,12 +139,19 @@ struct DevUpCommand: AsyncParsableCommand {
             // In one process, orders wait until every consumer instance has partitions (a
             // rebalance in the first seconds would otherwise show as completion latency).
             consumersReady: { [consumers] in consumers.allSatisfy { !$0.assignment.isEmpty } }, logger: logger)
+        // The dead-letter worker: every group's dead letters into the ops database (choreo_ops).
+        services.append(
+            .init(
+                service: DevDeadLetterWorker(
+                    project: try DlqProject.load(project), kafka: kafka, ops: try ops.configuration(),
+                    logger: Logger(label: "choreo.dev.dlq-worker")),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         // The driver stops first; when it returns (the run is over) the group shuts down.
         services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(
             "choreo dev up: embedded broker and every service running; Ctrl-C to stop",
             metadata: [
-                "bootstrap": "\(broker.bootstrapServers)", "topics": "\(catalog.topics.count)",
+                "bootstrap": "\(broker.bootstrapServers)", "topics": "\(topics.count)",
                 "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
             ])
         let group = ServiceGroup(

@@ -29,23 +29,29 @@ struct DlqDiscardCommand: AsyncParsableCommand {
         LoggingSystem.bootstrapOnce()
         let project = try DlqProject.load(root.projectRoot)
         let groups = Dictionary(project.specs.map { ($0.group, $0) }, uniquingKeysWith: { first, _ in first })
-        let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: try kafka.configuration(root: root.projectRoot)))
+        // Created only when a record blocks a key (its group preserves key order).
+        var producer: KafkaProducer?
         do {
             try await DlqMark.apply(ids, status: .discarded, action: "discard", reason: reason, ops: ops) { record in
-                // The key this record blocks (order-preserving groups) is released — or with
-                // --drop-parked, discarded — by the group itself, through its replay topic.
+                // The key this record blocks is released — or with --drop-parked, discarded — by
+                // the group itself, through a control message on its replay topic.
                 guard
                     let control = ParkedKeyRelease.control(
                         for: record, spec: groups[record.group], action: dropParked ? .discard : .release)
                 else { return nil }
-                return try await ParkedKeyRelease.send(control, group: record.group, producer: producer)
+                let sender =
+                    try producer
+                    ?? KafkaProducer(
+                        configuration: KafkaProducerConfiguration(
+                            client: try kafka.configuration(root: root.projectRoot)))
+                producer = sender
+                return try await ParkedKeyRelease.send(control, group: record.group, producer: sender)
             }
         } catch {
-            await producer.shutdown()
+            await producer?.shutdown()
             throw error
         }
-        await producer.shutdown()
+        await producer?.shutdown()
     }
 }
 
