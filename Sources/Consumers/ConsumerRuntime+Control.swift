@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Kafka
 import Postgres
@@ -51,7 +52,7 @@ extension ConsumerRuntime {
                 "control message applied",
                 metadata: [
                     "group": "\(configuration.group)", "action": "\(control.action.rawValue)",
-                    "blockingEvent": "\(control.blockingEvent)", "outcome": "\(outcome)",
+                    "blockingEvent": "\(UUIDText.lowercased(control.blockingEvent))", "outcome": "\(outcome)",
                 ])
         }
         state.lastOrphanCheck = nil

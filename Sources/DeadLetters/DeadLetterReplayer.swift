@@ -103,7 +103,9 @@ public struct DeadLetterReplayer: Sendable {
                     done.append(
                         DeadLetterStore.ReplayDone(
                             recordID: record.id, auditID: replayID,
-                            outcome: "published to \(topic)[\(report.partition)]@\(report.offset)"))
+                            outcome:
+                                "published to \(topic)[\(report.partition)]@\(report.offset); a group that already applied this ce_id skips it"
+                        ))
                     outcomes.append(
                         ReplayOutcome(recordID: record.id, destination: topic, published: true, replayID: replayID))
                 case .failure(let error):
