@@ -8,3 +8,6 @@ swift build --build-tests "$@"
 # Everything except the test that restarts PostgreSQL, then that one alone.
 swift test --skip-build --skip PostgresRestartTests "$@"
 CHOREO_TEST_PG_RESTART=1 swift test --skip-build --filter PostgresRestartTests "$@"
+# A short fuzz run (20 s per harness: JSON parser, envelope decoding, schema compile +
+# validate); any crash fails the run. Longer runs: scripts/fuzz.sh 600.
+bash scripts/fuzz.sh "${CHOREO_CI_FUZZ_SECONDS:-20}"

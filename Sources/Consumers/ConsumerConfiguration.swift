@@ -26,6 +26,14 @@ public struct ConsumerConfiguration: Sendable {
     public var batchSize: Int = 500
     /// How long one poll waits for the first message (default 100 ms).
     public var pollTimeout: Duration = .milliseconds(100)
+    /// The longest the broker may hold a fetch that finds no new data (`fetch.wait.max.ms`;
+    /// default 10 ms, librdkafka's is 500 ms). Each consumer is one hop of a choreography,
+    /// and a broker that answers an empty fetch only when this wait is over — the embedded
+    /// broker always does — adds up to it to every hop (500 ms made an order's five hops
+    /// take seconds; see `docs/benchmarks.md`). Real Kafka answers as soon as data arrives,
+    /// so there the wait only sets how often an idle consumer fetches: about 100 requests/s
+    /// per broker at 10 ms; raise it with many idle consumers. 1 ms…10 s.
+    public var fetchMaxWait: Duration = .milliseconds(10)
     /// Retry topics and delays.
     public var retry: RetryPolicy = RetryPolicy()
     /// The dead-letter topic; default `<group>.dlq`.
@@ -60,6 +68,11 @@ public struct ConsumerConfiguration: Sendable {
     public var _afterParkedPublicationCommit: (@Sendable () -> Void)?
     /// Kafka consumer settings beyond the client's: session timeout, assignment strategy.
     public var sessionTimeout: Duration = .seconds(10)
+    /// How long a graceful stop waits for the batch in progress (default 5 s). After it, the
+    /// runtime closes its database connection, so a statement stuck on a hung database
+    /// fails, nothing is committed (the batch is redelivered to the group) and `run()`
+    /// returns. See `docs/consumers.md#timeouts`.
+    public var shutdownGracePeriod: Duration = .seconds(5)
 
     public init(
         group: String,
@@ -104,6 +117,9 @@ public struct ConsumerConfiguration: Sendable {
         }
         guard limits.maxMessageBytes > 0, limits.maxHeaderCount > 0, limits.maxHeaderBytes > 0 else {
             throw ConsumerError(code: .configuration, message: "\(group): message limits must be positive")
+        }
+        guard fetchMaxWait >= .milliseconds(1), fetchMaxWait <= .seconds(10) else {
+            throw ConsumerError(code: .configuration, message: "\(group): fetchMaxWait must be 1 ms…10 s")
         }
         guard publishTimeout > .zero else {
             throw ConsumerError(code: .configuration, message: "\(group): publishTimeout must be positive")

@@ -35,6 +35,8 @@ public final class ConsumerRuntime: Service, Sendable {
     private let stopping = Mutex(false)
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
     let producerBox = Mutex<KafkaProducer?>(nil)
+    /// The open database connection, for `closeConnectionAfterGrace()`.
+    let currentConnection = Mutex<PostgresConnection?>(nil)
     let batchTransaction: BatchTransaction
 
     public init(configuration: ConsumerConfiguration, logger: Logger? = nil) throws {
@@ -68,12 +70,16 @@ public final class ConsumerRuntime: Service, Sendable {
     /// Finishes the current batch, commits, leaves the group; `run()` then returns.
     public func requestStop() { stopping.withLock { $0 = true } }
 
-    private var isStopping: Bool { stopping.withLock { $0 } }
+    var isStopping: Bool { stopping.withLock { $0 } }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await withTaskCancellationHandler {
-                try await runLoop()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.closeConnectionAfterGrace() }
+                    try await runLoop()
+                    group.cancelAll()
+                }
             } onCancel: {
                 self.requestStop()
             }
@@ -87,6 +93,7 @@ public final class ConsumerRuntime: Service, Sendable {
             client: configuration.kafka, groupID: configuration.group)
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
+        consumerConfiguration.fetchMaxWait = configuration.fetchMaxWait
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         consumer.setRebalanceHandler { event in
             self.assigned.withLock { set in
@@ -342,6 +349,7 @@ public final class ConsumerRuntime: Service, Sendable {
         let connection = try await PostgresConnection.connect(
             configuration: configuration.database.withWorkTimeouts(), logger: logger)
         state.connection = connection
+        currentConnection.withLock { $0 = connection }
         return connection
     }
 }

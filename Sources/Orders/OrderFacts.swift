@@ -53,6 +53,20 @@ public enum OrderFacts {
         return (p50, p99)
     }
 
+    /// How many accepted orders requested at or after `since` reached their terminal state
+    /// in `from..<to`, and when the last of them did (`nil`: none did).
+    public static func completions(since: Date, from: Date, to: Date, on connection: PostgresConnection) async throws
+        -> (count: Int, last: Date?)
+    {
+        let rows = try await connection.query(
+            """
+            SELECT count(*), max(completed_at) FROM orders
+            WHERE accepted AND requested_at >= \(since) AND completed_at >= \(from) AND completed_at < \(to)
+            """)
+        guard let row = rows.first else { return (0, nil) }
+        return (try row.decode(Int.self, column: 0), try row.decode(Date?.self, column: 1))
+    }
+
     /// Every order that ended: its id, whether it was confirmed, and its payment id.
     public struct Ended: Sendable {
         public var orderID: UUID

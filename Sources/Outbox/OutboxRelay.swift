@@ -35,6 +35,8 @@ public final class OutboxRelay: Service, Sendable {
     private let stopSignal = WakeSignal()
     private let electionFinished = WakeSignal()
     private let producerBox = Mutex<KafkaProducer?>(nil)
+    /// The lock session and the work connection while open, for the shutdown watchdog.
+    private let openConnections = Mutex<[PostgresConnection]>([])
 
     /// - Throws: `OutboxError.configuration` for invalid settings.
     public init(
@@ -93,13 +95,26 @@ public final class OutboxRelay: Service, Sendable {
     private var isStopping: Bool { stopping.withLock { $0 } }
 
     /// After a stop request, gives the in-flight batch its grace period, then purges the
-    /// producer so that a batch stuck on an unreachable broker completes (as failures).
+    /// producer so that a batch stuck on an unreachable broker completes (as failures), and
+    /// closes the database connections so that a statement stuck on a hung database fails
+    /// (`PostgresConnection.close()` cancels it and shuts the socket down).
     private func shutdownWatchdog() async {
         while !isStopping { await stopSignal.wait(timeout: .seconds(60)) }
         // Returns early when the election loop finishes within the grace period.
         await electionFinished.wait(timeout: configuration.shutdownGracePeriod)
         let producer = producerBox.withLock { $0 }
         await producer?.shutdown()
+        for connection in openConnections.withLock({ $0 }) { await connection.close() }
+    }
+
+    /// Connects and keeps the connection for the shutdown watchdog (forgetting closed ones).
+    private func connect() async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(configuration: database, logger: logger)
+        openConnections.withLock {
+            $0.removeAll { $0.isClosed }
+            $0.append(connection)
+        }
+        return connection
     }
 
     // MARK: - Election
@@ -108,7 +123,7 @@ public final class OutboxRelay: Service, Sendable {
         var backoff = configuration.initialBackoff
         while !isStopping {
             do {
-                let session = try await PostgresConnection.connect(configuration: database, logger: logger)
+                let session = try await connect()
                 defer { Task { await session.close() } }
                 backoff = configuration.initialBackoff
                 while !isStopping {
@@ -151,7 +166,7 @@ public final class OutboxRelay: Service, Sendable {
             wake.signal()
         }
         defer { listener.cancel() }
-        let work = try await PostgresConnection.connect(configuration: database, logger: logger)
+        let work = try await connect()
         defer { Task { await work.close() } }
         var loop = ActiveLoopState(initialBackoff: configuration.initialBackoff)
         var pipeline = RelayPipeline(schema: schema, configuration: configuration, logger: logger)

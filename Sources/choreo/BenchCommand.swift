@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure throughput and latency; every benchmark ends with one line of JSON figures.",
         subcommands: [
             BenchKafkaCommand.self, BenchContractsCommand.self, BenchRelayCommand.self, BenchConsumerCommand.self,
+            BenchE2ECommand.self,
             BenchPostgresCommand.self,
         ]
     )

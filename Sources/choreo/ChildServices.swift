@@ -3,41 +3,51 @@ import Logging
 import ServiceLifecycle
 import Services
 
-/// `choreo service run <name>` child processes, one per service, as one `Service`: started
-/// by `run()`, stopped with SIGTERM (then SIGKILL after `stopTimeout`) on graceful shutdown
-/// or cancellation. A child that exits by itself fails the group.
+/// `choreo` child processes — `choreo service run <name>`, one per service, or another
+/// command such as a worker — as one `Service`: started by `run()`, stopped with SIGTERM
+/// (then SIGKILL after `stopTimeout`) on graceful shutdown or cancellation. A child that
+/// exits by itself fails the group.
 final class ChildServices: Service, Sendable {
-    let names: [String]
+    /// Each child: a name for logs and the `choreo` arguments that run it.
+    let children: [(name: String, arguments: [String])]
     let environment: [String: String]
     let stopTimeout: Duration
     let logger: Logger
 
-    init(names: [String], environment: [String: String], stopTimeout: Duration = .seconds(20), logger: Logger) {
-        self.names = names
+    init(
+        children: [(name: String, arguments: [String])], environment: [String: String],
+        stopTimeout: Duration = .seconds(20), logger: Logger
+    ) {
+        self.children = children
         self.environment = environment
         self.stopTimeout = stopTimeout
         self.logger = logger
+    }
+
+    /// `choreo service run <name>` for each of `names`.
+    convenience init(names: [String], environment: [String: String], logger: Logger) {
+        self.init(children: names.map { ($0, ["service", "run", $0]) }, environment: environment, logger: logger)
     }
 
     func run() async throws {
         let executable = URL(filePath: "/proc/self/exe").resolvingSymlinksInPath()
         var children: [(String, Process)] = []
         do {
-            for name in names {
+            for (name, arguments) in self.children {
                 let process = Process()
                 process.executableURL = executable
-                process.arguments = ["service", "run", name]
+                process.arguments = arguments
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
                 try process.run()
                 children.append((name, process))
                 logger.info(
-                    "started service process", metadata: ["service": "\(name)", "pid": "\(process.processIdentifier)"])
+                    "started child process", metadata: ["child": "\(name)", "pid": "\(process.processIdentifier)"])
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 if let (name, process) = children.first(where: { !$0.1.isRunning }) {
                     throw ServiceError(
                         code: .stopped,
-                        message: "choreo service run \(name) exited by itself with status \(process.terminationStatus)")
+                        message: "child process \(name) exited by itself with status \(process.terminationStatus)")
                 }
                 try? await Task.sleep(for: .milliseconds(200))
             }

@@ -42,8 +42,6 @@ struct DevUpCommand: AsyncParsableCommand {
 
     @OptionGroup var root: RootOptions
 
-    @OptionGroup var ops: OpsDatabaseOptions
-
     @Option(help: "Brokers in the embedded cluster.")
     var brokers: Int = 1
 
@@ -82,80 +80,15 @@ struct DevUpCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let logger = Logger(label: "choreo.dev")
-        let project = root.projectRoot
-        let catalog = try TopicCatalog.load(directory: project.topics)
-        let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
-        defer { broker.shutdown() }
-        // Declared topics and each group's derived retry, dead-letter and replay topics.
-        let topics = try ProjectTopics.all(catalog: catalog, root: project)
-        for topic in topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
-        say(broker.bootstrapServers)
-        try DevState(bootstrapServers: broker.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: project)
-        defer { DevState.remove(root: project, ifOwnedBy: getpid()) }
-        var kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
-        // A consumer fetch waits at most this long for data (librdkafka's default is 500 ms
-        // per hop, which dominates an order's five hops on an idle local system).
-        kafka.rawProperties["fetch.wait.max.ms"] = "10"
-        let environment = try ServiceHandlers.environment(root: project, kafka: kafka)
-
-        var hosts: [ServiceHost] = []
-        for service in try ServiceHandlers.catalog().services {
-            let host = try ServiceHost(
-                service: service, environment: environment,
-                database: try ServiceDatabase.configuration(service: service.name))
-            try await host.prepare(logger: logger)
-            hosts.append(host)
+        let system = DevSystem(root: root.projectRoot, brokers: brokers, processes: processes)
+        try await system.run(logger: logger) { parts in
+            DevDriver(
+                settings: .init(
+                    ordersPerSecond: ordersPerSecond, duration: duration.map { .milliseconds(Int($0 * 1000)) },
+                    settle: .milliseconds(Int(settle * 1000)),
+                    statusInterval: .milliseconds(Int(statusInterval * 1000)),
+                    customers: customers),
+                parts: parts, logger: logger)
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        var consumers: [ConsumerRuntime] = []
-        if processes {
-            services.append(
-                .init(
-                    service: ChildServices(
-                        names: hosts.map(\.service.name),
-                        environment: [
-                            "CHOREO_BOOTSTRAP_SERVERS": broker.bootstrapServers, "CHOREO_ROOT": project.url.path,
-                            "CHOREO_KAFKA_FETCH_WAIT_MAX_MS": kafka.rawProperties["fetch.wait.max.ms"] ?? "500",
-                        ],
-                        logger: logger)))
-        } else {
-            // Relays first and consumers after: the group stops in reverse order, so every
-            // consumer stops before any relay.
-            let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
-            services += hosted.map { .init(service: $0.relay) }
-            consumers = hosted.flatMap(\.consumers)
-            services += consumers.map { .init(service: $0) }
-        }
-        let driver = DevDriver(
-            settings: .init(
-                ordersPerSecond: ordersPerSecond, duration: duration.map { .milliseconds(Int($0 * 1000)) },
-                settle: .milliseconds(Int(settle * 1000)), statusInterval: .milliseconds(Int(statusInterval * 1000)),
-                customers: customers),
-            kafka: kafka,
-            writer: OutboxWriter(registry: environment.registry, source: "/choreo/dev", routes: environment.routes),
-            databases: Dictionary(uniqueKeysWithValues: hosts.map { ($0.service.name, $0.database) }),
-            deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic),
-            groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }),
-            // In one process, orders wait until every consumer instance has partitions (a
-            // rebalance in the first seconds would otherwise show as completion latency).
-            consumersReady: { [consumers] in consumers.allSatisfy { !$0.assignment.isEmpty } }, logger: logger)
-        // The dead-letter worker: every group's dead letters into the ops database (choreo_ops).
-        services.append(
-            .init(
-                service: DevDeadLetterWorker(
-                    project: try DlqProject.load(project), kafka: kafka, ops: try ops.configuration(),
-                    logger: Logger(label: "choreo.dev.dlq-worker")),
-                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
-        // The driver stops first; when it returns (the run is over) the group shuts down.
-        services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))
-        logger.info(
-            "choreo dev up: embedded broker and every service running; Ctrl-C to stop",
-            metadata: [
-                "bootstrap": "\(broker.bootstrapServers)", "topics": "\(topics.count)",
-                "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
-            ])
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
     }
 }

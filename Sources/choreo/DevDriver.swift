@@ -24,44 +24,37 @@ final class DevDriver: Service, Sendable {
     }
 
     let settings: Settings
-    let kafka: KafkaConfiguration
-    let writer: OutboxWriter
-    /// Every service database, by service name, connected to as `choreo-dev`.
-    let databases: [String: PostgresConfiguration]
-    let deadLetterTopics: [String]
-    /// Each consumer group's main topics, for its lag.
-    let groups: [String: [String]]
-    /// Whether the consumers are ready for traffic (waited for at most 30 s).
-    let consumersReady: @Sendable () -> Bool
+    /// The clients' settings, the service databases and what to read for the status.
+    let parts: DevSystem.Parts
     let logger: Logger
     private let sent = Mutex(0)
     private let failedSends = Mutex(0)
 
-    init(
-        settings: Settings, kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
-        deadLetterTopics: [String], groups: [String: [String]],
-        consumersReady: @escaping @Sendable () -> Bool = { true },
-        logger: Logger
-    ) {
+    init(settings: Settings, parts: DevSystem.Parts, logger: Logger) {
         self.settings = settings
-        self.kafka = kafka
-        self.writer = writer
-        self.databases = databases
-        self.deadLetterTopics = deadLetterTopics
-        self.groups = groups
-        self.consumersReady = consumersReady
+        self.parts = parts
         self.logger = logger
     }
 
     func run() async throws {
-        let connections = DevConnections(databases: databases, logger: logger)
-        var producerConfiguration = KafkaProducerConfiguration(client: kafka)
+        try await withClients { connections, producer, admin in
+            try await self.drive(connections: connections, producer: producer, admin: admin)
+        }
+    }
+
+    /// Runs `body` with connections to every service database, a producer and an admin
+    /// client, and closes them after it. Cancellation ends `body` without an error.
+    func withClients(
+        _ body: (DevConnections, KafkaProducer, KafkaAdmin) async throws -> Void
+    ) async throws {
+        let connections = DevConnections(databases: parts.databases, logger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(client: parts.kafka)
         producerConfiguration.linger = .milliseconds(1)
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
+        let admin = try KafkaAdmin(configuration: parts.kafka, logger: logger)
         var failure: (any Error)?
         do {
-            try await drive(connections: connections, producer: producer, admin: admin)
+            try await body(connections, producer, admin)
         } catch is CancellationError {
         } catch {
             failure = error
@@ -86,7 +79,8 @@ final class DevDriver: Service, Sendable {
                         guard let duration = self.settings.duration else {
                             while true { try await Task.sleep(for: .seconds(3600)) }
                         }
-                        try await self.sendOrders(traffic, for: duration, producer: producer)
+                        try await self.sendOrders(
+                            traffic, rate: self.settings.ordersPerSecond, for: duration, producer: producer)
                         try await self.settle(since: start, connections: connections)
                     }
                     try await group.next()
@@ -115,7 +109,7 @@ final class DevDriver: Service, Sendable {
             do {
                 status = try await DevStatus.read(
                     published: sent.withLock { $0 }, since: start, connections: try await connections.all(),
-                    admin: admin, deadLetterTopics: deadLetterTopics, groups: groups)
+                    admin: admin, deadLetterTopics: parts.deadLetterTopics, groups: parts.groups)
             } catch {
                 say("status unavailable: \(error)")
                 panelLines = 0
@@ -137,7 +131,7 @@ final class DevDriver: Service, Sendable {
     }
 
     /// Adds stock, registers the customers and waits until Orders and Payments know them.
-    private func seed(_ traffic: DevTraffic, connections: DevConnections, producer: KafkaProducer) async throws {
+    func seed(_ traffic: DevTraffic, connections: DevConnections, producer: KafkaProducer) async throws {
         let inventory = try await connections.connection("inventory")
         for sku in DevTraffic.skus {
             try await InventoryService.addStock(sku: sku.name, quantity: sku.stock, on: inventory)
@@ -153,7 +147,7 @@ final class DevDriver: Service, Sendable {
             try await group.waitForAll()
         }
         let ready = ContinuousClock.now + .seconds(30)
-        while !consumersReady() && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(50)) }
+        while !parts.consumersReady() && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(50)) }
         let ids = traffic.customers.map(\.id)
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
@@ -169,15 +163,15 @@ final class DevDriver: Service, Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         say(
-            "seeded \(ids.count) customers and \(DevTraffic.skus.count) SKUs; sending \(settings.ordersPerSecond) orders/s"
+            "seeded \(ids.count) customers and \(DevTraffic.skus.count) SKUs"
         )
     }
 
-    /// Sends `order.place` commands at the configured rate for `duration`.
-    private func sendOrders(_ traffic: DevTraffic, for duration: Duration, producer: KafkaProducer) async throws {
-        guard settings.ordersPerSecond > 0 else { return }
-        let total = Int(duration.seconds * Double(settings.ordersPerSecond))
-        let interval = Duration.seconds(1) / settings.ordersPerSecond
+    /// Sends `order.place` commands at `rate` per second for `duration`.
+    func sendOrders(_ traffic: DevTraffic, rate: Int, for duration: Duration, producer: KafkaProducer) async throws {
+        guard rate > 0 else { return }
+        let total = Int(duration.seconds * Double(rate))
+        let interval = Duration.seconds(1) / rate
         let start = ContinuousClock.now
         let place = EventType(name: "order.place", version: 1)
         var generator = SystemRandomNumberGenerator()
@@ -202,7 +196,7 @@ final class DevDriver: Service, Sendable {
 
     /// Builds the command as every event is built (validated, routed, enveloped) and sends it.
     private func send(_ event: OutboxEvent, producer: KafkaProducer) async throws {
-        let record = try writer.prepare(event)
+        let record = try parts.writer.prepare(event)
         _ = try await producer.send(
             KafkaProducerMessage(
                 topic: record.topic, partition: nil, key: Array(record.key.utf8), value: record.data,
@@ -212,11 +206,12 @@ final class DevDriver: Service, Sendable {
     /// Waits until every sent order has arrived and ended, every outbox is empty and the
     /// invariants hold (so nothing is left in flight in the embedded broker, which does not
     /// outlive this process), or the settle time is up.
-    private func settle(since start: Date, connections: DevConnections) async throws {
-        let deadline = ContinuousClock.now + settings.settle
+    @discardableResult
+    func settle(since start: Date, connections: DevConnections, within settle: Duration? = nil) async throws -> Bool {
+        let deadline = ContinuousClock.now + (settle ?? settings.settle)
         while ContinuousClock.now < deadline {
             do {
-                if try await hasSettled(since: start, connections: try await connections.all()) { return }
+                if try await hasSettled(since: start, connections: try await connections.all()) { return true }
             } catch {
                 logger.warning(
                     "cannot read the service databases while settling; trying again", metadata: ["error": "\(error)"])
@@ -224,6 +219,7 @@ final class DevDriver: Service, Sendable {
             try await Task.sleep(for: .milliseconds(250))
         }
         logger.warning("the system had not settled when the settle time was up")
+        return false
     }
 
     private func hasSettled(since start: Date, connections: [String: PostgresConnection]) async throws -> Bool {
@@ -248,7 +244,7 @@ final class DevDriver: Service, Sendable {
         let orders = try await connections.connection("orders")
         let status = try await DevStatus.read(
             published: sent.withLock { $0 }, since: start, connections: all, admin: admin,
-            deadLetterTopics: deadLetterTopics, groups: groups)
+            deadLetterTopics: parts.deadLetterTopics, groups: parts.groups)
         let reasons = try await OrderFacts.cancelReasons(since: start, on: orders)
         let seconds = Date().timeIntervalSince(start)
         let completed = status.counts.confirmed + status.counts.cancelled

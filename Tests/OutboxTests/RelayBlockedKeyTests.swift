@@ -69,6 +69,12 @@ struct RelayBlockedKeyTests {
                 #expect(block.code == "malformed-row")
                 // Backoff: attempts 1, 2, 3 wait 0.3 s, 0.6 s, then 1.2 s before the fourth.
                 #expect(block.nextAttemptAt.timeIntervalSince(block.since) >= 2.0)
+                // Delivered rows are deleted after their delivery reports, a moment after they
+                // arrive: wait for the other keys' rows to be gone before reading the status.
+                try await waitUntil {
+                    let rows = try await connection.query("SELECT count(*)::bigint FROM outbox")
+                    return try rows.first?.decode(Int64.self, column: 0) == 29
+                }
                 let status = try await ProcessRun.choreo([
                     "relay", "status", "--database-url", databaseURL(of: harness.database),
                 ])

@@ -1,0 +1,110 @@
+import Consumers
+import Foundation
+import Kafka
+import Logging
+import Outbox
+import Postgres
+import ServiceLifecycle
+import Services
+import Topics
+
+/// The local system `choreo dev up` and `choreo bench e2e` run: the embedded broker with
+/// every declared topic, every service's database (created and migrated), every service
+/// with its relay and consumer groups — in this process, or each as its own
+/// `choreo service run` child with `processes` — and a driver built by the caller, which
+/// ends the run when it returns.
+struct DevSystem {
+    let root: ProjectRoot
+    let brokers: Int
+    let processes: Bool
+
+    /// What a driver gets to work with.
+    struct Parts: Sendable {
+        let kafka: KafkaConfiguration
+        /// Builds commands as every event is built (validated, routed, enveloped).
+        let writer: OutboxWriter
+        /// Every service database, by service name (the driver connects as `choreo-dev`).
+        let databases: [String: PostgresConfiguration]
+        let deadLetterTopics: [String]
+        /// Each consumer group's main topics, for its lag.
+        let groups: [String: [String]]
+        /// Whether every in-process consumer instance has partitions (always true with child
+        /// processes); the driver waits for it at most 30 s before sending orders.
+        let consumersReady: @Sendable () -> Bool
+    }
+
+    /// Builds and runs everything; returns after the driver returned and everything stopped,
+    /// or after SIGINT/SIGTERM.
+    func run(logger: Logger, makeDriver: (Parts) -> any Service) async throws {
+        let catalog = try TopicCatalog.load(directory: root.topics)
+        let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
+        defer { broker.shutdown() }
+        // Declared topics and each group's derived retry, dead-letter and replay topics.
+        let topics = try ProjectTopics.all(catalog: catalog, root: root)
+        for topic in topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
+        say(broker.bootstrapServers)
+        try DevState(bootstrapServers: broker.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: root)
+        defer { DevState.remove(root: root, ifOwnedBy: getpid()) }
+        // Consumers use ConsumerConfiguration.fetchMaxWait (10 ms): the embedded broker holds
+        // an empty fetch for the whole wait, so librdkafka's 500 ms would be added to every hop.
+        let kafka = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+        let environment = try ServiceHandlers.environment(root: root, kafka: kafka)
+
+        var hosts: [ServiceHost] = []
+        for service in try ServiceHandlers.catalog().services {
+            let host = try ServiceHost(
+                service: service, environment: environment,
+                database: try ServiceDatabase.configuration(service: service.name))
+            try await host.prepare(logger: logger)
+            hosts.append(host)
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var consumers: [ConsumerRuntime] = []
+        if processes {
+            services.append(
+                .init(
+                    service: ChildServices(
+                        children: hosts.map { ($0.service.name, ["service", "run", $0.service.name]) }
+                            + DevWorkers.present(),
+                        environment: childEnvironment(broker), logger: logger)))
+        } else {
+            // Relays first and consumers after: the group stops in reverse order, so every
+            // consumer stops before any relay.
+            let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
+            services += hosted.map { .init(service: $0.relay) }
+            consumers = hosted.flatMap(\.consumers)
+            services += consumers.map { .init(service: $0) }
+            let workers = DevWorkers.present()
+            if !workers.isEmpty {
+                services.append(
+                    .init(
+                        service: ChildServices(children: workers, environment: childEnvironment(broker), logger: logger)
+                    ))
+            }
+        }
+        let parts = Parts(
+            kafka: kafka,
+            writer: OutboxWriter(registry: environment.registry, source: "/choreo/dev", routes: environment.routes),
+            databases: Dictionary(uniqueKeysWithValues: hosts.map { ($0.service.name, $0.database) }),
+            deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic),
+            groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }),
+            // In one process, orders wait until every consumer instance has partitions (a
+            // rebalance in the first seconds would otherwise show as completion latency).
+            consumersReady: { [consumers] in consumers.allSatisfy { !$0.assignment.isEmpty } })
+        // The driver stops first; when it returns (the run is over) the group shuts down.
+        services.append(.init(service: makeDriver(parts), successTerminationBehavior: .gracefullyShutdownGroup))
+        logger.info(
+            "choreo dev up: embedded broker and every service running; Ctrl-C to stop",
+            metadata: [
+                "bootstrap": "\(broker.bootstrapServers)", "topics": "\(topics.count)",
+                "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
+            ])
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func childEnvironment(_ broker: EmbeddedKafkaCluster) -> [String: String] {
+        ["CHOREO_BOOTSTRAP_SERVERS": broker.bootstrapServers, "CHOREO_ROOT": root.url.path]
+    }
+}
