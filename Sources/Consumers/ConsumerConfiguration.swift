@@ -99,7 +99,7 @@ public struct ConsumerConfiguration: Sendable {
 
     /// `<group>.replay`: where a dead-letter tool replays the group's events. Like the retry
     /// topics, it may carry any type the group handles.
-    public static func replayTopic(group: String) -> String { "\(group).replay" }
+    public static func replayTopic(group: String) -> String { RetryPolicy.replayTopic(group: group) }
 
     /// The retry topics, in attempt order.
     public var retryTopics: [String] { retry.delays.map { RetryPolicy.retryTopic(group: group, delay: $0) } }

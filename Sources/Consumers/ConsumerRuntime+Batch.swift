@@ -19,9 +19,15 @@ extension ConsumerRuntime {
         var cut: Set<KafkaTopicPartition> = []
         let now = Date()
         var skipped = 0
+        var controls: [ReplayControl] = []
         for message in messages {
             let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
             if cut.contains(partition) { continue }
+            if let control = control(in: message) {
+                if let control { controls.append(control) }
+                plan.commitOffsets[partition] = message.offset + 1
+                continue
+            }
             switch classifier.classify(message, now: now) {
             case .notDue(let due):
                 // Wait for it without blocking other partitions: rewind and pause this one.
@@ -69,6 +75,7 @@ extension ConsumerRuntime {
                 plan.outgoing.append(route(failure))
             }
         }
+        try await apply(controls, state: &state)
         if parkedPublications > 0 {
             configuration._afterParkedPublicationCommit?()
             await publishParked(state: &state)

@@ -103,7 +103,9 @@ public final class ConsumerRuntime: Service, Sendable {
                 }
             }
         }
-        try consumer.subscribe(topics: configuration.topics + configuration.retryTopics)
+        try consumer.subscribe(
+            topics: configuration.topics + configuration.retryTopics
+                + [RetryPolicy.replayTopic(group: configuration.group)])
         let producer = try makeProducer()
         producerBox.withLock { $0 = producer }
         var state = LoopState(backoff: configuration.initialBackoff, producer: producer)

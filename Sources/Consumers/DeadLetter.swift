@@ -26,6 +26,10 @@ public struct DeadLetter: Sendable, Equatable {
         public static let originalSize = "dlq_original_size"
         /// The lower-case hex SHA-256 of the original value (cut-down dead letters only).
         public static let originalSHA256 = "dlq_original_sha256"
+        /// The headers every dead letter carries.
+        public static let required = [
+            originalTopic, originalPartition, originalOffset, consumerGroup, reason, attempts, failedAt,
+        ]
     }
 
     /// What a cut-down dead letter records about the value it replaced.

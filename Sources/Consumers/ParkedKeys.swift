@@ -73,4 +73,21 @@ public enum ParkedKeys {
                 "DELETE FROM parked_events WHERE consumer_group = \(group) AND partition_key = \(key)")
         }
     }
+
+    /// Like ``discard(group:key:on:)``, but only while `blockingEvent` blocks `key`: returns
+    /// the number of parked events discarded, or `nil` (nothing changed) when it does not.
+    public static func discard(group: String, key: String, blockingEvent: UUID, on connection: PostgresConnection)
+        async throws -> Int?
+    {
+        try await connection.withTransaction { tx in
+            let blockers = try await tx.execute(
+                """
+                DELETE FROM parked_keys WHERE consumer_group = \(group) AND partition_key = \(key)
+                AND blocking_event = \(blockingEvent)
+                """)
+            guard blockers > 0 else { return nil }
+            return try await tx.execute(
+                "DELETE FROM parked_events WHERE consumer_group = \(group) AND partition_key = \(key)")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Consumers
 import Contracts
 import Foundation
 import Kafka
@@ -46,7 +47,14 @@ public struct DeadLetterRecord: Sendable, Equatable {
     }
 
     /// The headers of the event itself: without the `dlq_*` bookkeeping.
-    public var eventHeaders: [KafkaHeader] { headers.filter { !DeadLetterHeaderReader.isDeadLetterHeader($0.key) } }
+    public var eventHeaders: [KafkaHeader] { headers.filter { !$0.key.hasPrefix(DeadLetter.Header.prefix) } }
+
+    /// The `dlq_*` headers, read by ``DeadLetter``; `nil` when they do not decode.
+    public var deadLetter: DeadLetter? { DeadLetter(headers: headers) }
+
+    /// Set when the stored value is only a prefix of the original (a cut-down dead letter):
+    /// the original's size and SHA-256.
+    public var truncation: DeadLetter.Truncation? { deadLetter?.truncation }
 }
 
 /// One action on a record: who, when, what, and how it ended.

@@ -43,6 +43,15 @@ public struct DeadLetterReplayer: Sendable {
             }
             try validate(data, of: record)
         }
+        if options.editedData == nil, let cut = records.first(where: { $0.truncation != nil }),
+            let truncation = cut.truncation
+        {
+            throw DeadLetterError(
+                code: .refused,
+                message:
+                    "record \(cut.id) is a cut-down dead letter: it keeps only the first \(cut.value?.count ?? 0) of \(truncation.originalSize) bytes (original SHA-256 \(truncation.originalSHA256)); replay it alone with --edit and the full data"
+            )
+        }
         return try records.map { record in
             (
                 record,
@@ -94,7 +103,9 @@ public struct DeadLetterReplayer: Sendable {
                     done.append(
                         DeadLetterStore.ReplayDone(
                             recordID: record.id, auditID: replayID,
-                            outcome: "published to \(topic)[\(report.partition)]@\(report.offset)"))
+                            outcome:
+                                "published to \(topic)[\(report.partition)]@\(report.offset); a group that already applied this ce_id skips it"
+                        ))
                     outcomes.append(
                         ReplayOutcome(recordID: record.id, destination: topic, published: true, replayID: replayID))
                 case .failure(let error):

@@ -22,7 +22,9 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("topics"),
-        help: "Create every topic declared in this directory (e.g. topics/), with its partition count.")
+        help:
+            "Create every topic declared in this directory (e.g. topics/), with its partition count, and the retry, dead-letter and replay topics derived from the consumers/ next to it."
+    )
     var topicsDirectory: String?
 
     @OptionGroup var root: RootOptions
@@ -49,8 +51,13 @@ struct BrokerCommand: AsyncParsableCommand {
     func declaredTopics() throws -> [(name: String, partitions: Int)] {
         var declared = try Self.parseTopics(topics).map { (name: $0.0, partitions: $0.1) }
         if let topicsDirectory {
-            let catalog = try TopicCatalog.load(directory: URL(filePath: topicsDirectory, directoryHint: .isDirectory))
-            declared += catalog.topics.map { (name: $0.name, partitions: $0.partitions) }
+            let directory = URL(filePath: topicsDirectory, directoryHint: .isDirectory)
+            let catalog = try TopicCatalog.load(directory: directory)
+            let project = ProjectRoot(url: directory.deletingLastPathComponent())
+            let topics =
+                FileManager.default.fileExists(atPath: project.consumers.path)
+                ? try ProjectTopics.all(catalog: catalog, root: project) : catalog.topics
+            declared += topics.map { (name: $0.name, partitions: $0.partitions) }
         }
         return declared
     }

@@ -39,7 +39,9 @@ struct DevSystem {
         let catalog = try TopicCatalog.load(directory: root.topics)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         defer { broker.shutdown() }
-        for topic in catalog.topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
+        // Declared topics and each group's derived retry, dead-letter and replay topics.
+        let topics = try ProjectTopics.all(catalog: catalog, root: root)
+        for topic in topics { try broker.createTopic(topic.name, partitions: topic.partitions) }
         say(broker.bootstrapServers)
         try DevState(bootstrapServers: broker.bootstrapServers, pid: getpid(), startedAt: Date()).write(root: root)
         defer { DevState.remove(root: root, ifOwnedBy: getpid()) }
@@ -94,7 +96,7 @@ struct DevSystem {
         logger.info(
             "choreo dev up: embedded broker and every service running; Ctrl-C to stop",
             metadata: [
-                "bootstrap": "\(broker.bootstrapServers)", "topics": "\(catalog.topics.count)",
+                "bootstrap": "\(broker.bootstrapServers)", "topics": "\(topics.count)",
                 "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
             ])
         let group = ServiceGroup(

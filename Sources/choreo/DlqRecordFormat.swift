@@ -7,7 +7,7 @@ enum DlqRecordFormat {
     /// The `--json` object of `list` (one per line): the fields scripts depend on.
     static func summary(_ record: DeadLetterRecord) -> JSONObject {
         func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
-        return JSONObject([
+        var object = JSONObject([
             ("id", .number(.int(record.id))), ("group", .string(record.group)), ("reason", .string(record.reason)),
             ("eventId", optional(record.eventID)),
             ("eventType", optional(record.fullType?.description ?? record.eventType)),
@@ -18,7 +18,20 @@ enum DlqRecordFormat {
             ("originalPartition", .number(.int(Int64(record.originalPartition)))),
             ("originalOffset", .number(.int(record.originalOffset))),
             ("replayCount", .number(.int(Int64(record.replayCount)))),
+            ("truncated", .bool(record.truncation != nil)),
         ])
+        if let truncation = record.truncation {
+            object["originalSize"] = .number(.int(Int64(truncation.originalSize)))
+            object["originalSha256"] = .string(truncation.originalSHA256)
+        }
+        return object
+    }
+
+    /// How `dlq show` describes a cut-down record's data.
+    static func truncationNote(_ record: DeadLetterRecord) -> String? {
+        guard let truncation = record.truncation else { return nil }
+        return
+            "cut down: first \(record.value?.count ?? 0) of \(truncation.originalSize) bytes kept; original SHA-256 \(truncation.originalSHA256); replay needs --edit with the full data"
     }
 
     static let tableHeader =

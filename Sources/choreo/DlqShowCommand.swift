@@ -61,7 +61,7 @@ struct DlqShowCommand: AsyncParsableCommand {
             ("original", "\(record.originalTopic)[\(record.originalPartition)]@\(record.originalOffset)"),
             ("dead letter", "\(record.dlqTopic)[\(record.dlqPartition)]@\(record.dlqOffset)"),
             ("replays", "\(record.replayCount)"),
-        ] {
+        ] + (DlqRecordFormat.truncationNote(record).map { [("truncated", $0)] } ?? []) {
             print("  " + label.padding(12) + value)
         }
         print("headers:")

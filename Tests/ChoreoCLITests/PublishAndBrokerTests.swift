@@ -79,7 +79,7 @@ struct PublishAndBrokerTests {
     }
 
     @Test(
-        "choreo broker --topics topics/ serves every declared topic with its partition count and prints its bootstrap first"
+        "choreo broker --topics topics/ serves every declared and derived topic with its partition count and prints its bootstrap first"
     )
     func brokerServesDeclaredTopics() async throws {
         let process = Process()
@@ -111,6 +111,10 @@ struct PublishAndBrokerTests {
         let catalog = try TopicCatalog.load(directory: CLI.repositoryRoot.appending(path: "topics"))
         for spec in catalog.topics {
             #expect(metadata.topic(spec.name)?.partitions.count == spec.partitions, "\(spec.name)")
+        }
+        // Each group's derived retry, dead-letter and replay topics too (consumers/ next to topics/).
+        for name in ["orders-service.retry.1s", "orders-service.dlq", "orders-service.replay", "audit-log.replay"] {
+            #expect(metadata.topic(name) != nil, "\(name) is derived and created")
         }
         // An outside client lists the brokers and the topics too.
         let kcat = try await CLI.runProcess(

@@ -24,7 +24,7 @@ struct ConsumerTestHarness: Sendable {
     static func with<T>(_ body: (ConsumerTestHarness) async throws -> T) async throws -> T {
         let topics =
             [(topic, partitions)] + retry.delays.map { (RetryPolicy.retryTopic(group: group, delay: $0), 1) }
-            + [(RetryPolicy.deadLetterTopic(group: group), 1)]
+            + [(RetryPolicy.deadLetterTopic(group: group), 1), (RetryPolicy.replayTopic(group: group), 1)]
         return try await withEmbeddedKafka(brokers: 1, topics: topics) { broker in
             try await withScratchDatabase { database in
                 let connection = try await PostgresConnection.connect(configuration: database)

@@ -111,6 +111,49 @@ struct ParkingTests {
         }
     }
 
+    @Test(
+        "control messages on the group's replay topic: one naming another blocker changes nothing; discard drops K's parked events and later events of K flow"
+    )
+    func controlMessages() async throws {
+        try await ConsumerTestHarness.with { harness in
+            var configuration = harness.configuration()
+            configuration.preserveKeyOrder = true
+            let poison = EventEnvelope(
+                id: UUID(), type: TestContracts.v1, source: "/tests", time: Date(), subject: nil, correlationID: nil,
+                causationID: nil, traceparent: nil)
+            try await harness.publishRaw(
+                key: "K", value: Array(#"{"key":"K","seq":-1}"#.utf8), headers: poison.kafkaHeaders())
+            try await harness.publish([("K", 2), ("K", 3)])
+            try await harness.withRuntime(configuration) { runtime in
+                try await waitUntil { runtime.metrics.parked == 2 }
+                let producer = try KafkaProducer(configuration: embeddedProducerConfiguration(harness.broker))
+                defer { Task { await producer.shutdown() } }
+                let group = ConsumerTestHarness.group
+                // Names another blocker: ignored. A marker event behind it on the same (one-partition)
+                // replay topic shows when the control has been processed.
+                _ = try await producer.send(
+                    ReplayControl(action: .discard, key: "K", blockingEvent: UUID()).message(group: group))
+                let marker = EventEnvelope(
+                    id: UUID(), type: TestContracts.v1, source: "/tests", time: Date(), subject: nil,
+                    correlationID: nil, causationID: nil, traceparent: nil)
+                _ = try await producer.send(
+                    KafkaProducerMessage(
+                        topic: RetryPolicy.replayTopic(group: group), partition: nil, key: Array("marker".utf8),
+                        value: TestContracts.data(key: "marker", seq: 1), headers: marker.kafkaHeaders()))
+                try await waitUntil { try await Self.order(harness, key: "marker") == [1] }
+                #expect(try await Self.count(harness, "parked_keys") == 1)
+                #expect(try await Self.count(harness, "parked_events") == 2)
+                _ = try await producer.send(
+                    ReplayControl(action: .discard, key: "K", blockingEvent: poison.id).message(group: group))
+                try await waitUntil(timeout: .seconds(20)) { try await Self.count(harness, "parked_keys") == 0 }
+                #expect(try await Self.count(harness, "parked_events") == 0)
+                try await harness.publish([("K", 4)])
+                try await waitUntil { try await Self.order(harness, key: "K") == [4] }
+            }
+            #expect(try await Self.order(harness, key: "K") == [4], "the discarded parked events are never applied")
+        }
+    }
+
     @Test("two instances over orphaned parked rows with a slow handler: every effect applied exactly once, in order")
     func twoInstancesOverOrphans() async throws {
         try await ConsumerTestHarness.with { harness in

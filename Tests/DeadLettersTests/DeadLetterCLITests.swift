@@ -1,4 +1,5 @@
 import ChoreoTestSupport
+import Consumers
 import Contracts
 import DeadLetters
 import Foundation
@@ -31,6 +32,35 @@ struct DeadLetterCLITests {
             #expect(bad.status != 0 && bad.stderr.contains("--status must be one of"))
             let badTime = try await harness.choreo(["dlq", "list", "--since", "yesterday"])
             #expect(badTime.status != 0 && badTime.stderr.contains("--since expects"))
+        }
+    }
+
+    @Test(
+        "a cut-down dead letter shows truncated, originalSize and originalSha256; its replay is refused unless --edit gives the full data"
+    )
+    func truncated() async throws {
+        try await DeadLetterTestHarness.with { harness in
+            let full = TestContracts.data(key: "t", seq: 1)
+            let truncation = DeadLetter.Truncation(of: full + Array(repeating: 0x20, count: 10_000))
+            let ids = try await harness.store.insert([
+                try IncomingDeadLetter(
+                    DeadLetterFixtures.message(offset: 1, key: "t", reason: "oversized", truncation: truncation))
+            ])
+            let id = try #require(ids.first)
+            let list = try await harness.choreo(["dlq", "list", "--json"])
+            let object = try JSONValue(parsing: list.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(object["truncated"] == .bool(true))
+            #expect(object["originalSize"] == .number(.int(Int64(truncation.originalSize))))
+            #expect(object["originalSha256"]?.stringValue == truncation.originalSHA256)
+            let show = try await harness.choreo(["dlq", "show", "\(id)"])
+            #expect(show.stdout.contains("cut down: first"))
+            let refused = try await harness.choreo(["dlq", "replay", "\(id)"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("cut-down dead letter") && refused.stderr.contains("--edit"))
+            let edited = try await harness.choreo([
+                "dlq", "replay", "\(id)", "--edit", String(decoding: full, as: UTF8.self),
+            ])
+            #expect(edited.status == 0, "stderr: \(edited.stderr)")
         }
     }
 

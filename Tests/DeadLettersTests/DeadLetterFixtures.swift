@@ -1,4 +1,5 @@
 import ChoreoTestSupport
+import Consumers
 import Contracts
 import DeadLetters
 import Foundation
@@ -14,24 +15,18 @@ enum DeadLetterFixtures {
     static func message(
         offset: Int64, key: String = "k1", seq: Int = 1, reason: String = "handler-error", group: String = group,
         error: String = "boom", value: [UInt8]? = nil, extra: [KafkaHeader] = [], id: UUID = UUID(),
-        failedAt: Date = Date(), time: Date = Date(), type: EventType = TestContracts.v1
+        failedAt: Date = Date(), time: Date = Date(), type: EventType = TestContracts.v1,
+        truncation: DeadLetter.Truncation? = nil
     ) -> KafkaConsumerMessage {
         let envelope = EventEnvelope(
             id: id, type: type, source: "/tests/dead-letters", time: time, subject: key, correlationID: "corr-\(key)",
             traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
         let headers =
-            envelope.kafkaHeaders() + extra + [
-                KafkaHeader(key: "dlq_original_topic", string: topic),
-                KafkaHeader(key: "dlq_original_partition", string: "0"),
-                KafkaHeader(key: "dlq_original_offset", string: String(offset)),
-                KafkaHeader(key: "dlq_consumer_group", string: group),
-                KafkaHeader(key: "dlq_reason", string: reason),
-                KafkaHeader(key: "dlq_error", string: error),
-                KafkaHeader(key: "dlq_attempts", string: "3"),
-                KafkaHeader(
-                    key: "dlq_failed_at",
-                    string: failedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
-            ]
+            envelope.kafkaHeaders() + extra
+            + DeadLetter(
+                originalTopic: topic, originalPartition: 0, originalOffset: offset, group: group,
+                reason: DeadLetterReason(reason), error: error, attempts: 3, failedAt: failedAt, truncation: truncation
+            ).headers
         return KafkaConsumerMessage(
             topic: "\(group).dlq", partition: 0, offset: offset, key: Array(key.utf8),
             value: value ?? TestContracts.data(key: key, seq: seq), headers: headers, timestamp: nil)

@@ -25,16 +25,21 @@ struct DeadLetterTestHarness: Sendable {
     let store: DeadLetterStore
     let root: URL
     let registry: ContractRegistry
+    /// test-group's `preserveKeyOrder`.
+    var preserveKeyOrder = false
 
     /// `redrive`: the YAML of `deadLetters.redrive` for test-group, if any.
-    static func with<T>(redrive: String? = nil, _ body: (DeadLetterTestHarness) async throws -> T) async throws -> T {
+    static func with<T>(
+        redrive: String? = nil, preserveKeyOrder: Bool = false, _ body: (DeadLetterTestHarness) async throws -> T
+    ) async throws -> T {
         let topics: [(String, Int)] = [
             (topic, 3), (RetryPolicy.retryTopic(group: group, delay: .milliseconds(200)), 1),
             (RetryPolicy.deadLetterTopic(group: group), 1), (RetryPolicy.replayTopic(group: group), 1),
             (RetryPolicy.deadLetterTopic(group: otherGroup), 1), (RetryPolicy.replayTopic(group: otherGroup), 1),
         ]
         let registry = try TestContracts.registry()
-        let root = try makeRoot(contracts: try #require(registry.directory), redrive: redrive)
+        let root = try makeRoot(
+            contracts: try #require(registry.directory), redrive: redrive, preserveKeyOrder: preserveKeyOrder)
         defer { try? FileManager.default.removeItem(at: root) }
         return try await withEmbeddedKafka(brokers: 1, topics: topics) { broker in
             try await withScratchDatabase { database in
@@ -51,7 +56,7 @@ struct DeadLetterTestHarness: Sendable {
                         let result = try await body(
                             DeadLetterTestHarness(
                                 broker: broker, database: database, ops: ops, store: store, root: root,
-                                registry: registry))
+                                registry: registry, preserveKeyOrder: preserveKeyOrder))
                         await pool.shutdown()
                         return result
                     } catch {
@@ -63,7 +68,7 @@ struct DeadLetterTestHarness: Sendable {
         }
     }
 
-    private static func makeRoot(contracts: URL, redrive: String?) throws -> URL {
+    private static func makeRoot(contracts: URL, redrive: String?, preserveKeyOrder: Bool) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appending(path: "choreo-dlq-test-\(UUID())")
         let manager = FileManager.default
         for directory in ["consumers", "topics"] {
@@ -80,6 +85,7 @@ struct DeadLetterTestHarness: Sendable {
             handles: [test.event.v1]
             retry: { delays: [200ms] }
             processedRetention: 1h
+            preserveKeyOrder: \(preserveKeyOrder)
 
             """
         if let redrive { spec += "deadLetters:\n  redrive:\n\(redrive)\n" }
@@ -109,19 +115,20 @@ struct DeadLetterTestHarness: Sendable {
     var consumers: URL { root.appending(path: "consumers") }
     var opsURL: String { databaseURL(of: ops) }
 
-    /// The runtime configuration of test-group, subscribed to its replay topic too (what the
-    /// runtime does once it subscribes to `<group>.replay` itself).
+    /// The runtime configuration of test-group (the runtime subscribes to its replay topic
+    /// itself).
     func configuration(handler: @escaping EventHandler) -> ConsumerConfiguration {
         var handlers = EventHandlers()
         handlers.on(TestContracts.v1, handler)
         var configuration = ConsumerConfiguration(
-            group: Self.group, topics: [Self.topic, RetryPolicy.replayTopic(group: Self.group)], handlers: handlers,
+            group: Self.group, topics: [Self.topic], handlers: handlers,
             registry: registry, database: database, kafka: KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
         )
         configuration.retry = Self.retry
         configuration.sessionTimeout = .seconds(6)
         configuration.initialBackoff = .milliseconds(100)
         configuration.maximumBackoff = .milliseconds(500)
+        configuration.preserveKeyOrder = preserveKeyOrder
         return configuration
     }
 

@@ -22,22 +22,29 @@ struct DerivedGroupTopicsTests {
     /// widest subscribed topic: those files stay in topics/ as overrides.
     static let partitionOverrides: Set<String> = ["audit-log", "notifications-service"]
 
-    @Test("the derivation reproduces the hand-written retry and dead-letter files (16 can go; 8 stay as overrides)")
-    func matchesHandWritten() throws {
+    @Test(
+        "topics/ keeps only the retry and dead-letter files that override the derivation; every other group's are derived"
+    )
+    func onlyOverridesStay() throws {
         let full = try TopicCatalog.load(directory: Self.repository.appending(path: "topics"))
         let handWritten = full.topics.filter { $0.kind == .retry || $0.kind == .deadLetter }
-        #expect(handWritten.count == 24)
+        #expect(handWritten.count == 8)
         let shared = try TopicCatalog(topics: full.topics.filter { $0.kind == .events || $0.kind == .commands })
-        let derived = try Self.derived(catalog: shared)
+        let withoutOverrides = try Self.derived(catalog: shared)
         for topic in handWritten {
-            let match = try #require(derived.first { $0.name == topic.name }, "\(topic.name) is derived")
             let group = String(topic.name.prefix { $0 != "." })
-            #expect(match.kind == topic.kind, "\(topic.name)")
-            #expect(
-                (match.partitions == topic.partitions) != Self.partitionOverrides.contains(group),
-                "\(topic.name): \(match.partitions) derived, \(topic.partitions) by hand")
-            #expect(
-                match.replicationFactor == topic.replicationFactor && match.configs == topic.configs, "\(topic.name)")
+            #expect(Self.partitionOverrides.contains(group), "\(topic.name) is an override")
+            let match = try #require(withoutOverrides.first { $0.name == topic.name }, "\(topic.name) is derived")
+            #expect(match.kind == topic.kind && match.partitions != topic.partitions, "\(topic.name)")
+        }
+        let derived = try Self.derived(catalog: full)
+        let specs = try ConsumerGroupSpec.loadAll(Self.repository.appending(path: "consumers"))
+        for spec in specs where !Self.partitionOverrides.contains(spec.group) {
+            for delay in try spec.retryPolicy().delays {
+                let name = RetryPolicy.retryTopic(group: spec.group, delay: delay)
+                #expect(derived.contains { $0.name == name && $0.kind == .retry }, "\(name)")
+            }
+            #expect(derived.contains { $0.name == spec.resolvedDeadLetterTopic && $0.kind == .deadLetter })
         }
         let replays = derived.filter { $0.kind == .replay }.map(\.name)
         #expect(replays.contains("orders-service.replay") && replays.count == 6)
@@ -47,7 +54,8 @@ struct DerivedGroupTopicsTests {
     func override() throws {
         let full = try TopicCatalog.load(directory: Self.repository.appending(path: "topics"))
         let derived = try Self.derived(catalog: full)
-        #expect(
-            derived.allSatisfy { $0.kind == .replay }, "every retry and dead-letter topic is declared by hand today")
+        let overridden = full.topics.filter { $0.kind == .retry || $0.kind == .deadLetter }.map(\.name)
+        #expect(!overridden.isEmpty)
+        #expect(derived.allSatisfy { !overridden.contains($0.name) }, "a declared file wins over the derivation")
     }
 }

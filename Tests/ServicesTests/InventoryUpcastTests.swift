@@ -16,8 +16,9 @@ import Topics
     @Test func aV1OrderPlacedStillInTheTopicIsHandledThroughTheUpcaster() async throws {
         let root = projectRoot()
         let catalog = try TopicCatalog.load(directory: root.appending(path: "topics"))
+        let topics = try catalog.withGroupTopics(of: try ConsumerGroupSpec.loadAll(root.appending(path: "consumers")))
         try await withScratchDatabase { database in
-            try await withEmbeddedKafka(topics: catalog.topics.map { ($0.name, $0.partitions) }) { cluster in
+            try await withEmbeddedKafka(topics: topics.map { ($0.name, $0.partitions) }) { cluster in
                 let environment = ServiceEnvironment(
                     registry: try ContractRegistry(directory: root.appending(path: "contracts")),
                     routes: catalog.outboxRoutes,

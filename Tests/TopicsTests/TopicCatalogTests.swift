@@ -30,8 +30,10 @@ struct TopicCatalogTests {
             #expect(FileManager.default.fileExists(atPath: file.path), "\(type) has no contract file")
         }
         #expect(catalog.topic(carrying: "order.placed.v2")?.name == "orders.events")
-        #expect(catalog.topic(named: "inventory-service.retry.10s")?.kind == .retry)
-        #expect(catalog.topic(named: "inventory-service.dlq")?.kind == .deadLetter)
+        // Overrides kept by hand (fewer partitions than derived); the others are derived.
+        #expect(catalog.topic(named: "audit-log.retry.10s")?.kind == .retry)
+        #expect(catalog.topic(named: "audit-log.dlq")?.kind == .deadLetter)
+        #expect(catalog.topic(named: "inventory-service.dlq") == nil)
     }
 
     @Test("bad specs give the file and the field to fix")
