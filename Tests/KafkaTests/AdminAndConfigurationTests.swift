@@ -58,7 +58,7 @@ struct AdminAndConfigurationTests {
         let error = await #expect(throws: KafkaError.self) { _ = try await admin.metadata(timeout: .seconds(2)) }
         #expect(error.map { [.transport, .timeout].contains($0.code) } == true)
         #expect(error?.message.contains("127.0.0.1:1") == true)
-        #expect(ContinuousClock.now - started < .seconds(12))
+        #expect(ContinuousClock.now - started < .seconds(30))
 
         var producerConfiguration = KafkaProducerConfiguration(client: client)
         producerConfiguration.messageTimeout = .seconds(2)
@@ -69,7 +69,7 @@ struct AdminAndConfigurationTests {
         }
         #expect(sendError?.code == .messageDelivery && sendError?.isRetriable == true)
         #expect(sendError?.description.contains("s3cret") == false)
-        #expect(ContinuousClock.now - started < .seconds(12))
+        #expect(ContinuousClock.now - started < .seconds(30))
         await producer.shutdown()
 
         let consumer = try KafkaConsumer(
@@ -79,7 +79,7 @@ struct AdminAndConfigurationTests {
             _ = try await consumer.committed([KafkaTopicPartition(topic: "t", partition: 0)], timeout: .seconds(2))
         }
         #expect(committedError.map { [.transport, .timeout].contains($0.code) } == true)
-        #expect(ContinuousClock.now - started < .seconds(12))
+        #expect(ContinuousClock.now - started < .seconds(30))
         await consumer.close()
     }
 
