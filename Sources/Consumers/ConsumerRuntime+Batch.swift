@@ -15,6 +15,8 @@ extension ConsumerRuntime {
     func process(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState) async throws
         -> [KafkaTopicPartitionOffset]
     {
+        let started = ContinuousClock.now
+        instruments.consumed.increment(by: messages.count)
         var plan = BatchPlan()
         var cut: Set<KafkaTopicPartition> = []
         let now = Date()
@@ -47,7 +49,10 @@ extension ConsumerRuntime {
             }
             plan.commitOffsets[partition] = message.offset + 1
         }
-        if skipped > 0 { stats.withLock { $0.skipped += skipped } }
+        if skipped > 0 {
+            stats.withLock { $0.skipped += skipped }
+            instruments.skippedNotHandled.increment(by: skipped)
+        }
         var parkedPublications = 0
         if !plan.items.isEmpty {
             let database = try await connection(&state)
@@ -65,6 +70,9 @@ extension ConsumerRuntime {
                 $0.parked += results.parked
                 if results.redone { $0.batchRedos += 1 }
             }
+            instruments.applied.increment(by: results.handled)
+            instruments.skippedDuplicates.increment(by: results.duplicates)
+            instruments.parked.increment(by: results.parked)
             for failure in results.failures {
                 plan.outgoing.append(route(failure))
             }
@@ -93,6 +101,14 @@ extension ConsumerRuntime {
             }
         }
         stats.withLock { $0.batches += 1 }
+        instruments.batches.increment()
+        for offset in offsets {
+            let partition = KafkaTopicPartition(topic: offset.topic, partition: offset.partition)
+            if let high = consumer.cachedHighWatermark(partition) {
+                instruments.recordLag(partition, high - offset.offset)
+            }
+        }
+        ConsumerInstruments.record(instruments.batchDuration, since: started)
         return offsets
     }
 
@@ -121,6 +137,11 @@ extension ConsumerRuntime {
                 switch result {
                 case .success:
                     stats.withLock { if outgoing[index].isDeadLetter { $0.deadLettered += 1 } else { $0.retried += 1 } }
+                    if let letter = outgoing[index].deadLetter {
+                        instruments.deadLettered(reason: letter.reason)
+                    } else {
+                        instruments.retried.increment()
+                    }
                     logDelivered(outgoing[index])
                 case .failure(let error) where error.isFatal || error.code == .fatal:
                     fatal = error
@@ -183,6 +204,7 @@ extension ConsumerRuntime {
         state.producer = fresh
         producerBox.withLock { $0 = fresh }
         stats.withLock { $0.producerRecreations += 1 }
+        instruments.producerRecreations.increment()
         await old.shutdown()
     }
 
@@ -214,6 +236,7 @@ extension ConsumerRuntime {
             state.publishFailures[partition] = (count, backoff)
             state.pausedUntil[partition] = now.addingTimeInterval(backoff.timeInterval)
             stats.withLock { $0.publishRetries += 1 }
+            instruments.publishRetries.increment()
             logger.warning(
                 "cannot publish a retry or dead letter for now; holding back its partition",
                 metadata: [

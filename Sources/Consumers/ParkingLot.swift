@@ -173,6 +173,13 @@ struct ParkingLot: Sendable {
         return released
     }
 
+    /// How many keys of the group are blocked now (`choreo_consumer_parked_keys`).
+    func blockedKeyCount(on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT count(*) FROM parked_keys WHERE consumer_group = \(group)")
+        return Int(try rows.first?.decode(Int64.self, column: 0) ?? 0)
+    }
+
     /// Keys with parked events but no blocker (it was released or its dead letter discarded).
     func orphanedKeys(on connection: PostgresConnection) async throws -> [String] {
         let rows = try await connection.query(

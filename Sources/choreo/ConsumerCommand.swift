@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import ServiceLifecycle
@@ -112,6 +113,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
 
     @Argument(help: "The group, as declared in consumers/<group>.yaml.")
     var group: String
@@ -120,7 +123,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
     var instances: Int?
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.consumer.\(group)")
         let file = root.projectRoot.consumers.appending(path: "\(group).yaml")
         guard FileManager.default.fileExists(atPath: file.path) else {
@@ -148,8 +152,12 @@ struct ConsumerRunCommand: AsyncParsableCommand {
                 configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
         }
         logger.info("running consumer group", metadata: ["group": "\(group)", "instances": "\(count)"])
+        let services = try operations.services(
+            checks: [.databases([configuration.database]), .consumers(runtimes)], logger: logger)
         let serviceGroup = ServiceGroup(
-            configuration: .init(services: runtimes, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services + runtimes.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await serviceGroup.run()
     }
 }

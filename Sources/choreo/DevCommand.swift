@@ -3,6 +3,7 @@ import Consumers
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import ServiceLifecycle
@@ -41,6 +42,8 @@ struct DevUpCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var root: RootOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Brokers in the embedded cluster.")
     var brokers: Int = 1
@@ -78,7 +81,8 @@ struct DevUpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.dev")
         let project = root.projectRoot
         let catalog = try TopicCatalog.load(directory: project.topics)
@@ -104,6 +108,7 @@ struct DevUpCommand: AsyncParsableCommand {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var consumers: [ConsumerRuntime] = []
+        var relays: [OutboxRelay] = []
         if processes {
             services.append(
                 .init(
@@ -118,7 +123,8 @@ struct DevUpCommand: AsyncParsableCommand {
             // Relays first and consumers after: the group stops in reverse order, so every
             // consumer stops before any relay.
             let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
-            services += hosted.map { .init(service: $0.relay) }
+            relays = hosted.map(\.relay)
+            services += relays.map { .init(service: $0) }
             consumers = hosted.flatMap(\.consumers)
             services += consumers.map { .init(service: $0) }
         }
@@ -143,6 +149,13 @@ struct DevUpCommand: AsyncParsableCommand {
                 "bootstrap": "\(broker.bootstrapServers)", "topics": "\(catalog.topics.count)",
                 "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
             ])
+        // The endpoint first: a group stops in reverse order, so it answers until the end. With
+        // --processes it covers this process (the driver); each child serves its own only if
+        // given CHOREO_OPS_PORT.
+        services.insert(
+            contentsOf: try operations.services(
+                checks: [.databases(hosts.map(\.database)), .consumers(consumers), .relays(relays)], logger: logger),
+            at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
