@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Outbox
 import Postgres
 
 extension ConsumerRuntime {
@@ -183,14 +184,19 @@ extension ConsumerRuntime {
     }
 
     private func logDelivered(_ outgoing: Outgoing) {
-        guard let letter = outgoing.deadLetter else { return }
-        logger.warning(
-            "dead-lettered a message",
-            metadata: [
-                "reason": "\(letter.reason)", "topic": "\(letter.originalTopic)",
-                "partition": "\(letter.originalPartition)", "offset": "\(letter.originalOffset)",
-                "cutDown": "\(outgoing.kind == .cutDownDeadLetter)",
-            ])
+        var metadata = EventLogMetadata.of(headers: outgoing.source.headers)
+        metadata["group"] = "\(configuration.group)"
+        guard let letter = outgoing.deadLetter else {
+            metadata["topic"] = "\(outgoing.message.topic)"
+            logger.info("sent an event to its retry topic", metadata: metadata)
+            return
+        }
+        metadata.merge([
+            "reason": "\(letter.reason)", "topic": "\(letter.originalTopic)",
+            "partition": "\(letter.originalPartition)", "offset": "\(letter.originalOffset)",
+            "cutDown": "\(outgoing.kind == .cutDownDeadLetter)",
+        ]) { _, new in new }
+        logger.warning("dead-lettered a message", metadata: metadata)
     }
 
     /// Replaces the producer after a fatal error (librdkafka 2.0.2 can raise a spurious

@@ -41,15 +41,17 @@ public struct OperationsServer: Service {
             return Self.json(report.ready ? .ok : .serviceUnavailable, report.json)
         }
         let logger = self.logger
-        let address = "\(host):\(port)"
+        let host = self.host
+        let configured = self.port
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
+                // With port 0 the system picks one: log the port actually bound.
                 logger.info(
                     "operations endpoint listening",
-                    metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? address)"])
+                    metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? configured)"])
             }, logger: logger)
-        try await app.runService()
+        try await app.run()
     }
 
     /// Runs every check concurrently.
