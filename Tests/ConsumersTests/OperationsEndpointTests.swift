@@ -56,33 +56,6 @@ struct OperationsEndpointTests {
         }
     }
 
-    /// `/metrics`, parsed by `prometheus_client`: sample name → [(labels, value)].
-    static func scrape(port: Int) async throws -> [String: [(labels: [String: String], value: Double)]] {
-        let script = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "scripts/scrape-metrics.py")
-        let run = try await ProcessRun.run(
-            URL(filePath: "/usr/bin/env"), ["python3", script.path, "http://127.0.0.1:\(port)/metrics"])
-        try #require(run.status == 0, "prometheus_client could not parse /metrics: \(run.stderr)")
-        let parsed = try JSONValue(parsing: run.stdout)
-        var samples: [String: [(labels: [String: String], value: Double)]] = [:]
-        for sample in parsed["samples"]?.arrayValue ?? [] {
-            guard let name = sample["name"]?.stringValue, case .number(let value)? = sample["value"] else { continue }
-            var labels: [String: String] = [:]
-            for (key, label) in sample["labels"]?.objectValue?.members ?? [] { labels[key] = label.stringValue }
-            samples[name, default: []].append((labels, value.doubleValue))
-        }
-        return samples
-    }
-
-    static func value(
-        _ samples: [String: [(labels: [String: String], value: Double)]], _ name: String,
-        _ labels: [String: String] = [:]
-    ) -> Double? {
-        let matching = samples[name]?.filter { sample in labels.allSatisfy { sample.labels[$0.key] == $0.value } }
-        guard let matching, !matching.isEmpty else { return nil }
-        return matching.reduce(0) { $0 + $1.value }
-    }
-
     /// `GET path` → status code, or nil when nothing answers.
     static func status(port: Int, _ path: String) async -> Int? {
         guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
@@ -119,39 +92,41 @@ struct OperationsEndpointTests {
                 key: "bad", value: Array(#"{"unexpected":true}"#.utf8), headers: envelope.kafkaHeaders())
 
             let group = ["group": ConsumerTestHarness.group]
-            var samples = try await Self.scrape(port: port)
+            var samples = try await MetricsScrape.scrape(port: port)
             try await waitUntil(timeout: .seconds(60)) {
-                samples = try await Self.scrape(port: port)
-                return Self.value(samples, "choreo_consumer_applied_total", group) == 20
-                    && Self.value(samples, "choreo_consumer_dead_lettered_total", group) == 2
+                samples = try await MetricsScrape.scrape(port: port)
+                return samples.value("choreo_consumer_applied_total", group) == 20
+                    && samples.value("choreo_consumer_dead_lettered_total", group) == 2
             }
             let documented = try Self.documentedMetrics()
             #expect(documented.count >= 25)
             for name in documented where name.hasPrefix("choreo_relay_") || name.hasPrefix("choreo_consumer_") {
                 #expect(
-                    samples[name] != nil || samples[name + "_count"] != nil, "\(name) is documented but not exported")
+                    samples.samples[name] != nil || samples.samples[name + "_count"] != nil,
+                    "\(name) is documented but not exported")
             }
-            #expect(Self.value(samples, "choreo_consumer_dead_lettered_total", group + ["reason": "undecodable"]) == 1)
+            #expect(samples.value("choreo_consumer_dead_lettered_total", group + ["reason": "undecodable"]) == 1)
             #expect(
-                Self.value(samples, "choreo_consumer_dead_lettered_total", group + ["reason": "contract-violation"])
+                samples.value("choreo_consumer_dead_lettered_total", group + ["reason": "contract-violation"])
                     == 1)
-            #expect(Self.value(samples, "choreo_relay_active") == 1)
-            let consumedBefore = try #require(Self.value(samples, "choreo_consumer_consumed_total", group))
-            let batchesBefore = try #require(Self.value(samples, "choreo_consumer_batch_duration_seconds_count", group))
+            #expect(samples.value("choreo_relay_active") == 1)
+            let consumedBefore = try #require(samples.value("choreo_consumer_consumed_total", group))
+            let batchesBefore = try #require(samples.value("choreo_consumer_batch_duration_seconds_count", group))
             #expect(consumedBefore >= 22)
-            #expect(try #require(Self.value(samples, "choreo_consumer_handler_duration_seconds_count", group)) >= 20)
+            #expect(try #require(samples.value("choreo_consumer_handler_duration_seconds_count", group)) >= 20)
 
             // More traffic moves the counters, the histograms and the lag gauges.
             try await harness.publish((0..<30).map { ("m\($0 % 7)", $0) })
             try await waitUntil(timeout: .seconds(60)) {
-                samples = try await Self.scrape(port: port)
-                return Self.value(samples, "choreo_consumer_applied_total", group) == 50
+                samples = try await MetricsScrape.scrape(port: port)
+                return samples.value("choreo_consumer_applied_total", group) == 50
             }
-            #expect(try #require(Self.value(samples, "choreo_consumer_consumed_total", group)) >= consumedBefore + 30)
+            #expect(try #require(samples.value("choreo_consumer_consumed_total", group)) >= consumedBefore + 30)
             #expect(
-                try #require(Self.value(samples, "choreo_consumer_batch_duration_seconds_count", group)) > batchesBefore
+                try #require(samples.value("choreo_consumer_batch_duration_seconds_count", group)) > batchesBefore
             )
-            let lag = samples["choreo_consumer_lag"]?.filter { $0.labels["topic"] == ConsumerTestHarness.topic } ?? []
+            let lag =
+                samples.samples["choreo_consumer_lag"]?.filter { $0.labels["topic"] == ConsumerTestHarness.topic } ?? []
             #expect(!lag.isEmpty && lag.allSatisfy { $0.value == 0 }, "caught up: lag 0 on every partition read")
 
             // The JSON log: every line parses; the dead letter's line carries the event's ids.
