@@ -8,7 +8,10 @@ let strict: [SwiftSetting] = [
 ]
 
 /// What a service target may use: the seam and the toolkit below it, never another service.
-let serviceDependencies: [Target.Dependency] = ["Services", "Consumers", "Outbox", "Postgres", "Contracts"]
+let serviceDependencies: [Target.Dependency] = [
+    "Services", "Consumers", "Outbox", "Postgres", "Contracts",
+    .product(name: "Metrics", package: "swift-metrics"),
+]
 
 let package = Package(
     name: "Choreo",
@@ -21,6 +24,7 @@ let package = Package(
         .library(name: "Outbox", targets: ["Outbox"]),
         .library(name: "Consumers", targets: ["Consumers"]),
         .library(name: "Services", targets: ["Services"]),
+        .library(name: "Operations", targets: ["Operations"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Customers", targets: ["Customers"]),
         .library(name: "Orders", targets: ["Orders"]),
@@ -35,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C modules: imported only by Kafka and Postgres.
@@ -74,6 +81,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "Contracts",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -83,6 +91,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Outbox", "Yams",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -104,6 +113,18 @@ let package = Package(
         .target(name: "Inventory", dependencies: serviceDependencies, swiftSettings: strict),
         .target(name: "Payments", dependencies: serviceDependencies, swiftSettings: strict),
         .target(name: "Notifications", dependencies: serviceDependencies, swiftSettings: strict),
+        // The operations HTTP endpoint (metrics exposition and health probes) a long-running process serves.
+        .target(
+            name: "Operations",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "DeadLetters",
             dependencies: [
@@ -122,7 +143,7 @@ let package = Package(
             name: "choreo",
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "DeadLetters", "Services",
-                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications",
+                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,10 @@ public final class ChoreoProcess {
 
     /// Starts `choreo <arguments>` with stdout discarded and `CHOREO_LOG_LEVEL=warning`, or the level
     /// `CHOREO_TEST_LOG_LEVEL` names, so a failing test can be rerun with the child's log.
-    public static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChoreoProcess {
+    /// With `standardError`, the child's log goes to that file (created or truncated).
+    public static func start(
+        _ arguments: [String], environment extra: [String: String] = [:], standardError: URL? = nil
+    ) throws -> ChoreoProcess {
         let process = Process()
         process.executableURL = try ChoreoBinary.url()
         process.arguments = arguments
@@ -17,6 +20,10 @@ public final class ChoreoProcess {
         environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
+        if let standardError {
+            _ = FileManager.default.createFile(atPath: standardError.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: standardError)
+        }
         try process.run()
         return ChoreoProcess(process: process)
     }

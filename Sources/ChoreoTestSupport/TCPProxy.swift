@@ -56,6 +56,20 @@ public final class TCPProxy: Sendable {
         guard inet_pton(AF_INET, host, &upstream.sin_addr) == 1, host.hasPrefix("127.") else {
             throw TCPProxyError(description: "the proxy only forwards to an IPv4 loopback address, not \(upstreamHost)")
         }
+        let (listener, port) = try Self.listenOnLoopback()
+        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+        self.port = port
+        let loop = TCPProxyLoop(listener: listener, upstream: upstream)
+        let thread = Thread { [shared] in
+            loop.run(shared: shared)
+            shared.finished.withLock { $0 = true }
+        }
+        thread.name = "choreo.test.tcp-proxy"
+        thread.start()
+    }
+
+    /// A listening socket on 127.0.0.1 at a port the system picked, and that port.
+    static func listenOnLoopback() throws -> (socket: Int32, port: Int) {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw TCPProxyError(description: "socket() failed: errno \(errno)") }
         var local = sockaddr_in()
@@ -75,15 +89,15 @@ public final class TCPProxy: Sendable {
             close(listener)
             throw TCPProxyError(description: "cannot listen on the loopback interface: errno \(errno)")
         }
-        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
-        self.port = Int(UInt16(bigEndian: local.sin_port))
-        let loop = TCPProxyLoop(listener: listener, upstream: upstream)
-        let thread = Thread { [shared] in
-            loop.run(shared: shared)
-            shared.finished.withLock { $0 = true }
-        }
-        thread.name = "choreo.test.tcp-proxy"
-        thread.start()
+        return (listener, Int(UInt16(bigEndian: local.sin_port)))
+    }
+
+    /// A loopback port that was free a moment ago, for a child process to bind (another
+    /// process may take it meanwhile; rare enough for tests).
+    public static func freeLoopbackPort() throws -> Int {
+        let (listener, port) = try listenOnLoopback()
+        close(listener)
+        return port
     }
 
     deinit { shared.control.withLock { $0.stopped = true } }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Kafka
+import Metrics
 import Outbox
 import Postgres
 
@@ -20,6 +21,8 @@ struct BatchTransaction: Sendable {
     let writer: OutboxWriter?
     let optimistic: Bool
     let parking: ParkingLot?
+    /// Records each handler call's duration (`choreo_consumer_handler_duration_seconds`).
+    var handlerDuration: Timer?
 
     typealias Failure = HandlerFailure
 
@@ -225,6 +228,8 @@ struct BatchTransaction: Sendable {
                 connection: tx, group: group, writer: writer, cause: planned.event.envelope,
                 buffer: buffer ?? OutboxBuffer(),
                 pipelinesWrites: true)
+            let started = ContinuousClock.now
+            defer { handlerDuration.map { ConsumerInstruments.record($0, since: started) } }
             do {
                 try await planned.handler(planned.event, context)
                 return nil
@@ -232,6 +237,8 @@ struct BatchTransaction: Sendable {
                 throw HandlerFailed(event: planned.event.envelope.id, error: error)
             }
         }
+        let started = ContinuousClock.now
+        defer { handlerDuration.map { ConsumerInstruments.record($0, since: started) } }
         do {
             try await tx.withSavepoint { savepoint in
                 let own = OutboxBuffer()

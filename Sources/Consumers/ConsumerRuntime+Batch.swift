@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Outbox
 import Postgres
 
 extension ConsumerRuntime {
@@ -15,6 +16,8 @@ extension ConsumerRuntime {
     func process(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState) async throws
         -> [KafkaTopicPartitionOffset]
     {
+        let started = ContinuousClock.now
+        instruments.consumed.increment(by: messages.count)
         var plan = BatchPlan()
         var cut: Set<KafkaTopicPartition> = []
         let now = Date()
@@ -53,7 +56,10 @@ extension ConsumerRuntime {
             }
             plan.commitOffsets[partition] = message.offset + 1
         }
-        if skipped > 0 { stats.withLock { $0.skipped += skipped } }
+        if skipped > 0 {
+            stats.withLock { $0.skipped += skipped }
+            instruments.skippedNotHandled.increment(by: skipped)
+        }
         var parkedPublications = 0
         if !plan.items.isEmpty {
             let database = try await connection(&state)
@@ -71,6 +77,9 @@ extension ConsumerRuntime {
                 $0.parked += results.parked
                 if results.redone { $0.batchRedos += 1 }
             }
+            instruments.applied.increment(by: results.handled)
+            instruments.skippedDuplicates.increment(by: results.duplicates)
+            instruments.parked.increment(by: results.parked)
             for failure in results.failures {
                 plan.outgoing.append(route(failure))
             }
@@ -100,6 +109,14 @@ extension ConsumerRuntime {
             }
         }
         stats.withLock { $0.batches += 1 }
+        instruments.batches.increment()
+        for offset in offsets {
+            let partition = KafkaTopicPartition(topic: offset.topic, partition: offset.partition)
+            if let high = consumer.cachedHighWatermark(partition) {
+                instruments.recordLag(partition, high - offset.offset)
+            }
+        }
+        ConsumerInstruments.record(instruments.batchDuration, since: started)
         return offsets
     }
 
@@ -128,6 +145,11 @@ extension ConsumerRuntime {
                 switch result {
                 case .success:
                     stats.withLock { if outgoing[index].isDeadLetter { $0.deadLettered += 1 } else { $0.retried += 1 } }
+                    if let letter = outgoing[index].deadLetter {
+                        instruments.deadLettered(reason: letter.reason)
+                    } else {
+                        instruments.retried.increment()
+                    }
                     logDelivered(outgoing[index])
                 case .failure(let error) where error.isFatal || error.code == .fatal:
                     fatal = error
@@ -169,14 +191,19 @@ extension ConsumerRuntime {
     }
 
     private func logDelivered(_ outgoing: Outgoing) {
-        guard let letter = outgoing.deadLetter else { return }
-        logger.warning(
-            "dead-lettered a message",
-            metadata: [
-                "reason": "\(letter.reason)", "topic": "\(letter.originalTopic)",
-                "partition": "\(letter.originalPartition)", "offset": "\(letter.originalOffset)",
-                "cutDown": "\(outgoing.kind == .cutDownDeadLetter)",
-            ])
+        var metadata = EventLogMetadata.of(headers: outgoing.source.headers)
+        metadata["group"] = "\(configuration.group)"
+        guard let letter = outgoing.deadLetter else {
+            metadata["topic"] = "\(outgoing.message.topic)"
+            logger.info("sent an event to its retry topic", metadata: metadata)
+            return
+        }
+        metadata.merge([
+            "reason": "\(letter.reason)", "topic": "\(letter.originalTopic)",
+            "partition": "\(letter.originalPartition)", "offset": "\(letter.originalOffset)",
+            "cutDown": "\(outgoing.kind == .cutDownDeadLetter)",
+        ]) { _, new in new }
+        logger.warning("dead-lettered a message", metadata: metadata)
     }
 
     /// Replaces the producer after a fatal error (librdkafka 2.0.2 can raise a spurious
@@ -190,6 +217,7 @@ extension ConsumerRuntime {
         state.producer = fresh
         producerBox.withLock { $0 = fresh }
         stats.withLock { $0.producerRecreations += 1 }
+        instruments.producerRecreations.increment()
         await old.shutdown()
     }
 
@@ -221,6 +249,7 @@ extension ConsumerRuntime {
             state.publishFailures[partition] = (count, backoff)
             state.pausedUntil[partition] = now.addingTimeInterval(backoff.timeInterval)
             stats.withLock { $0.publishRetries += 1 }
+            instruments.publishRetries.increment()
             logger.warning(
                 "cannot publish a retry or dead letter for now; holding back its partition",
                 metadata: [

@@ -32,6 +32,10 @@ public final class ConsumerRuntime: Service, Sendable {
     let classifier: MessageClassifier
     let router: FailureRouter
     let stats = Mutex(ConsumerMetrics())
+    let instruments: ConsumerInstruments
+    /// Whether the instance has joined its group: set by the first assignment (possibly
+    /// empty, when the group has more instances than partitions), cleared by a revocation.
+    private let joined = Mutex(false)
     private let stopping = Mutex(false)
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
     let producerBox = Mutex<KafkaProducer?>(nil)
@@ -42,6 +46,7 @@ public final class ConsumerRuntime: Service, Sendable {
     public init(configuration: ConsumerConfiguration, logger: Logger? = nil) throws {
         self.configuration = try configuration.validated()
         self.logger = logger ?? Logger(label: "choreo.consumer.\(configuration.group)")
+        self.instruments = ConsumerInstruments(group: configuration.group)
         let retryDelays = Dictionary(
             configuration.retry.delays.map { (RetryPolicy.retryTopic(group: configuration.group, delay: $0), $0) },
             uniquingKeysWith: { first, _ in first })
@@ -58,7 +63,8 @@ public final class ConsumerRuntime: Service, Sendable {
         self.batchTransaction = BatchTransaction(
             group: configuration.group, writer: configuration.writer, optimistic: configuration.optimisticBatches,
             parking: configuration.preserveKeyOrder
-                ? ParkingLot(group: configuration.group, classifier: classifier, logger: self.logger) : nil)
+                ? ParkingLot(group: configuration.group, classifier: classifier, logger: self.logger) : nil,
+            handlerDuration: instruments.handlerDuration)
     }
 
     /// Counters since start. Safe from any task.
@@ -66,6 +72,10 @@ public final class ConsumerRuntime: Service, Sendable {
 
     /// Partitions currently assigned to this instance.
     public var assignment: Set<KafkaTopicPartition> { assigned.withLock { $0 } }
+
+    /// Whether this instance is in its group: it received an assignment (with partitions, or
+    /// legitimately none) since it last lost or gave up its partitions. For readiness probes.
+    public var hasJoinedGroup: Bool { joined.withLock { $0 } }
 
     /// Finishes the current batch, commits, leaves the group; `run()` then returns.
     public func requestStop() { stopping.withLock { $0 = true } }
@@ -101,6 +111,9 @@ public final class ConsumerRuntime: Service, Sendable {
                 case .assigned(let partitions): set.formUnion(partitions)
                 case .revoked(let partitions), .lost(let partitions): set.subtract(partitions)
                 }
+            }
+            self.joined.withLock { joined in
+                if case .assigned = event { joined = true } else { joined = false }
             }
         }
         try consumer.subscribe(
@@ -183,6 +196,7 @@ public final class ConsumerRuntime: Service, Sendable {
         await publishParked(state: &state)
         do {
             let database = try await connection(&state)
+            instruments.parkedKeys.record(try await parking.blockedKeyCount(on: database))
             var recorded = 0
             for key in try await parking.orphanedKeys(on: database) {
                 let transaction = batchTransaction
@@ -200,6 +214,7 @@ public final class ConsumerRuntime: Service, Sendable {
                     return released
                 }
                 stats.withLock { $0.handled += released.handled }
+                instruments.applied.increment(by: released.handled)
                 if released.failure != nil { recorded += 1 }
             }
             if recorded > 0 {
@@ -283,6 +298,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 return
             } catch  where TransientFailure.isTransient(error) {
                 stats.withLock { $0.transientFailures += 1 }
+                instruments.transientFailures.increment()
                 if !failing {
                     logger.warning(
                         "transient failure; pausing partitions and retrying the batch in place",

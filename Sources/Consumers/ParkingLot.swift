@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Kafka
 import Logging
+import Outbox
 import Postgres
 
 /// Order-preserving mode: per-key parking in the group's database.
@@ -143,7 +144,9 @@ struct ParkingLot: Sendable {
             guard case .handle(let event, let handler) = classifier.classify(message, now: .distantFuture) else {
                 logger.error(
                     "a parked event no longer classifies as handleable; it stays parked until its key is released",
-                    metadata: ["group": "\(group)", "seq": "\(seq)"])
+                    metadata: EventLogMetadata.of(headers: message.headers).merging([
+                        "group": "\(group)", "seq": "\(seq)",
+                    ]) { _, new in new })
                 try await block(key: key, by: RandomUUID.make(), on: tx)
                 released.stillBlocked = true
                 return released
@@ -171,6 +174,13 @@ struct ParkingLot: Sendable {
                 """)
         }
         return released
+    }
+
+    /// How many keys of the group are blocked now (`choreo_consumer_parked_keys`).
+    func blockedKeyCount(on connection: PostgresConnection) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT count(*) FROM parked_keys WHERE consumer_group = \(group)")
+        return Int(try rows.first?.decode(Int64.self, column: 0) ?? 0)
     }
 
     /// Keys with parked events but no blocker (it was released or its dead letter discarded).

@@ -163,6 +163,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// A partition's high watermark (the next offset to be written) as the last fetch
+    /// reported it: local, no broker round trip, non-blocking. `nil` while unknown.
+    public func cachedHighWatermark(_ partition: KafkaTopicPartition) -> Int64? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = try? handle.withPointer {
+            rd_kafka_get_watermark_offsets($0, partition.topic, partition.partition, &low, &high)
+        }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return high
+    }
+
     /// The partitions currently assigned to this consumer.
     public var assignment: [KafkaTopicPartition] {
         get throws {

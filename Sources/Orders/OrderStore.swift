@@ -42,14 +42,15 @@ enum OrderStore {
         try await !connection.query("SELECT 1 FROM orders WHERE order_id = \(id)").isEmpty
     }
 
-    /// The order's status and customer, locked until the transaction ends.
-    static func lock(order id: UUID, on connection: PostgresConnection) async throws -> (OrderStatus, UUID)? {
+    /// The order's status, customer and the time its `order.place` command was sent, locked
+    /// until the transaction ends.
+    static func lock(order id: UUID, on connection: PostgresConnection) async throws -> (OrderStatus, UUID, Date)? {
         let rows = try await connection.query(
-            "SELECT status, customer_id FROM orders WHERE order_id = \(id) FOR UPDATE")
+            "SELECT status, customer_id, requested_at FROM orders WHERE order_id = \(id) FOR UPDATE")
         guard let row = rows.first, let status = OrderStatus(rawValue: try row.decode(String.self, column: 0)) else {
             return nil
         }
-        return (status, try row.decode(UUID.self, column: 1))
+        return (status, try row.decode(UUID.self, column: 1), try row.decode(Date.self, column: 2))
     }
 
     /// A new order; `accepted` is false for one rejected at once (cancelled, never placed).

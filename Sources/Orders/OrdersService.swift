@@ -47,6 +47,7 @@ public enum OrdersService {
             return
         case .accept(let order):
             try await context.write(try OrderStore.insert(order, requestedAt: event.envelope.time))
+            OrderMetrics.placed()
             let id = UUIDText.lowercased(order.id)
             try await context.emit(
                 OutboxEvent(
@@ -60,6 +61,8 @@ public enum OrdersService {
         case .reject(let order):
             try await context.write(try OrderStore.insert(order, requestedAt: event.envelope.time))
             try await emitCancelled(order.id, customer: order.customerID, reason: order.cancelReason ?? "", context)
+            OrderMetrics.cancelled(reason: order.cancelReason ?? "")
+            OrderMetrics.completed(outcome: "cancelled", requestedAt: event.envelope.time)
         }
     }
 
@@ -68,7 +71,9 @@ public enum OrdersService {
         { event, context in
             let report = try event.decode(OrderOutcomeReport.self)
             let outcome = try read(report)
-            guard let (status, customer) = try await OrderStore.lock(order: report.orderId, on: context.connection)
+            guard
+                let (status, customer, requestedAt) = try await OrderStore.lock(
+                    order: report.orderId, on: context.connection)
             else { return }
             switch OrderLifecycle.apply(outcome, to: status) {
             case .ignore:
@@ -82,9 +87,13 @@ public enum OrdersService {
                         encoding: OrderConfirmed(
                             orderId: id, customerId: UUIDText.lowercased(customer),
                             paymentId: UUIDText.lowercased(paymentID), confirmedAt: Date())))
+                OrderMetrics.confirmed()
+                OrderMetrics.completed(outcome: "confirmed", requestedAt: requestedAt)
             case .cancel(let reason):
                 try await context.write(OrderStore.cancel(order: report.orderId, reason: reason))
                 try await emitCancelled(report.orderId, customer: customer, reason: reason, context)
+                OrderMetrics.cancelled(reason: reason)
+                OrderMetrics.completed(outcome: "cancelled", requestedAt: requestedAt)
             }
         }
     }

@@ -37,6 +37,7 @@ public final class OutboxRelay: Service, Sendable {
     private let producerBox = Mutex<KafkaProducer?>(nil)
     /// The lock session and the work connection while open, for the shutdown watchdog.
     private let openConnections = Mutex<[PostgresConnection]>([])
+    private let instruments: RelayInstruments
 
     /// - Throws: `OutboxError.configuration` for invalid settings.
     public init(
@@ -50,10 +51,23 @@ public final class OutboxRelay: Service, Sendable {
         self.schema = schema
         self.logger = logger
         self.stateLog = RelayStateLog(logger: logger)
+        self.instruments = RelayInstruments(database: self.database.database ?? self.database.user ?? "default")
     }
 
     /// What the relay has done so far. Safe to read from any task.
     public var metrics: OutboxRelayMetrics { stats.withLock { $0 } }
+
+    /// For a readiness probe: ready when active, or standing by (which means it reached the
+    /// database and found another relay holding the lock); with the state's name.
+    public var readiness: (ready: Bool, state: String) {
+        switch stateLog.state {
+        case .active, .deliveryFailing, .brokerUnavailable: (true, "active")
+        case .standby: (true, "standby")
+        case .starting: (false, "starting")
+        case .databaseUnavailable: (false, "database unavailable")
+        case .stopped: (false, "stopped")
+        }
+    }
 
     /// The advisory-lock key electing the active relay of this database.
     public var lockKey: Int64 { configuration.lockKey ?? Self.stableHash("choreo.outbox.relay:\(schema.table)") }
@@ -218,11 +232,14 @@ public final class OutboxRelay: Service, Sendable {
             $0.inFlightBytes = pipeline.inFlightBytes
             if let blocked { $0.blockedKeys = blocked }
         }
+        instruments.inFlightBytes.record(pipeline.inFlightBytes)
+        if let blocked { instruments.blockedKeys.record(blocked.count) }
     }
 
     struct ActiveLoopState {
         var backoff: Duration
         var lastMetrics = ContinuousClock.now
+        var lastBacklog = ContinuousClock.now - .seconds(3600)
         var lastCleanup = ContinuousClock.now
         init(initialBackoff: Duration) { backoff = initialBackoff }
     }
@@ -234,6 +251,9 @@ public final class OutboxRelay: Service, Sendable {
             $0.failed += completion.failed
             $0.batches += 1
         }
+        instruments.published.increment(by: completion.delivered)
+        instruments.failed.increment(by: completion.failed)
+        instruments.batches.increment()
         if completion.fatal {
             stateLog.enter(
                 .deliveryFailing, level: .error,
@@ -252,6 +272,10 @@ public final class OutboxRelay: Service, Sendable {
     /// Backlog metrics and the audit cleanup, each on its own interval.
     private func housekeeping(on work: PostgresConnection, loop: inout ActiveLoopState) async throws {
         let now = ContinuousClock.now
+        if now - loop.lastBacklog >= configuration.backlogInterval {
+            loop.lastBacklog = now
+            try await refreshBacklog(on: work)
+        }
         if let interval = configuration.metricsInterval, now - loop.lastMetrics >= interval {
             loop.lastMetrics = now
             let snapshot = try await refreshBacklog(on: work)
@@ -274,6 +298,8 @@ public final class OutboxRelay: Service, Sendable {
     @discardableResult
     public func refreshBacklog(on work: PostgresConnection) async throws -> OutboxRelayMetrics {
         let (backlog, age) = try await OutboxStatus.backlog(schema: schema, on: work)
+        instruments.backlog.record(backlog)
+        instruments.oldestPendingAge.record(age)
         return stats.withLock {
             $0.backlog = backlog
             $0.oldestPendingAge = age
@@ -298,7 +324,10 @@ public final class OutboxRelay: Service, Sendable {
             box = nil
             return true
         }
-        if dropped { stats.withLock { $0.producerRestarts += 1 } }
+        if dropped {
+            stats.withLock { $0.producerRestarts += 1 }
+            instruments.producerRestarts.increment()
+        }
         await producer.shutdown()
     }
 
@@ -311,7 +340,10 @@ public final class OutboxRelay: Service, Sendable {
 
     // MARK: - Helpers
 
-    private func setActive(_ active: Bool) { stats.withLock { $0.isActive = active } }
+    private func setActive(_ active: Bool) {
+        stats.withLock { $0.isActive = active }
+        instruments.active.record(active ? 1 : 0)
+    }
 
     private func sleepUnlessStopping(_ duration: Duration) async {
         guard !isStopping else { return }

@@ -28,6 +28,9 @@ public struct OutboxRelayConfiguration: Sendable {
     public var keepDelivered: Duration?
     /// How often the relay logs its metrics while active (default 30 s; `nil` never).
     public var metricsInterval: Duration? = .seconds(30)
+    /// How often the active relay refreshes its backlog gauges (`choreo_relay_backlog_rows`,
+    /// `choreo_relay_oldest_pending_age_seconds`; default 5 s, one indexed query).
+    public var backlogInterval: Duration = .seconds(5)
     /// `ce_source` for rows whose headers have none (rows written by foreign code).
     public var defaultSource: String = "/choreo/outbox-relay"
     /// How long a graceful shutdown waits for an in-flight batch before abandoning it

@@ -31,6 +31,8 @@ struct RelayPipeline {
         var key: String?
         var topic: String
         var eventType: String
+        /// The message's headers, for the ids in log lines (shared with the message, not copied).
+        var headers: [KafkaHeader]
         /// The row blocked its key and this is another attempt.
         var isBlocker: Bool
     }
@@ -145,12 +147,17 @@ struct RelayPipeline {
                     bytes += OutboxMessageSize(message).total
                     messages.append(message)
                     sent.append(
-                        Sent(id: row.id, key: row.key, topic: row.topic, eventType: row.eventType, isBlocker: isBlocker)
+                        Sent(
+                            id: row.id, key: row.key, topic: row.topic, eventType: row.eventType,
+                            headers: message.headers, isBlocker: isBlocker)
                     )
                 case .failure(let failure):
                     try await block(
                         id: row.id, key: row.key, topic: row.topic, eventType: row.eventType, code: failure.code,
-                        reason: failure.reason, on: work)
+                        reason: failure.reason,
+                        event: EventLogMetadata.of(
+                            headers: (try? OutboxHeaders.decode(row.headersText)) ?? [], eventID: row.eventID),
+                        on: work)
                 }
             }
             guard !messages.isEmpty else { continue }
@@ -201,16 +208,16 @@ struct RelayPipeline {
     /// once per block and once per retry, and stores it for `choreo relay status`.
     private mutating func block(
         id: Int64, key: String?, topic: String, eventType: String, code: String, reason: String,
-        on work: PostgresConnection
+        event: Logger.Metadata, on work: PostgresConnection
     ) async throws {
         let (block, isNew) = blocks.recordFailure(
             id: id, key: key, topic: topic, eventType: eventType, code: code, reason: reason)
         blocksChanged = true
         let delay = blocks.backoff(afterAttempts: block.attempts)
-        let metadata: Logger.Metadata = [
+        let metadata: Logger.Metadata = event.merging([
             "key": "\(key ?? "<none>")", "id": "\(id)", "topic": "\(topic)", "type": "\(eventType)", "code": "\(code)",
             "reason": "\(reason)", "attempts": "\(block.attempts)", "retry_in": "\(delay)",
-        ]
+        ]) { _, new in new }
         if isNew {
             logger.error(
                 "outbox row cannot be published; its key is blocked, later rows of the key wait", metadata: metadata)
@@ -267,7 +274,9 @@ struct RelayPipeline {
                 try await store.delete(id: row.id, on: work)
                 logger.notice(
                     "outbox key released: its blocking row was delivered",
-                    metadata: ["key": "\(row.key ?? "<none>")", "id": "\(row.id)"])
+                    metadata: EventLogMetadata.of(headers: row.headers).merging([
+                        "key": "\(row.key ?? "<none>")", "id": "\(row.id)",
+                    ]) { _, new in new })
             }
         }
         for (position, error) in permanent {
@@ -275,7 +284,7 @@ struct RelayPipeline {
             try await block(
                 id: row.id, key: row.key, topic: row.topic, eventType: row.eventType,
                 code: error.isPermanentForMessage ? "delivery-refused" : "delivery-failed", reason: "\(error)",
-                on: work)
+                event: EventLogMetadata.of(headers: row.headers), on: work)
         }
         let delivered = Set(outcome.delivered)
         outstanding -= batch.rows.reduce(0) { $0 + (!$1.isBlocker && delivered.contains($1.id) ? 1 : 0) }

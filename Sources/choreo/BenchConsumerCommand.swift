@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import Synchronization
@@ -43,6 +44,8 @@ struct BenchConsumerCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrapOnce()
+        // Measured with the metrics recorded as in a deployed process (Prometheus backend).
+        OperationsMetrics.bootstrap()
         var logger = Logger(label: "choreo.bench.consumer")
         logger.logLevel = .warning
         let broker = try EmbeddedKafkaCluster(brokers: 1, logger: logger)

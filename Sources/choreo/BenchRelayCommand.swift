@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import Synchronization
@@ -39,6 +40,8 @@ struct BenchRelayCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrapOnce()
+        // Measured with the metrics recorded as in a deployed process (Prometheus backend).
+        OperationsMetrics.bootstrap()
         var logger = Logger(label: "choreo.bench.relay")
         logger.logLevel = .warning
         let broker = try EmbeddedKafkaCluster(brokers: 1, logger: logger)

@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import ServiceLifecycle
@@ -24,8 +25,22 @@ struct ConsumerListCommand: ParsableCommand {
 
     @OptionGroup var root: RootOptions
 
+    @Flag(help: "One JSON object per line instead of the table.")
+    var json = false
+
     func run() throws {
         let specs = try ConsumerGroupSpec.loadAll(root.projectRoot.consumers)
+        if json {
+            for spec in specs {
+                JSONLines.print([
+                    ("group", .string(spec.group)), ("service", .string(spec.service)),
+                    ("instances", JSONLines.int(spec.instances ?? 1)), ("topics", JSONLines.strings(spec.topics)),
+                    ("handles", JSONLines.strings(spec.handles)),
+                    ("dead_letter_topic", .string(spec.resolvedDeadLetterTopic)),
+                ])
+            }
+            return
+        }
         guard !specs.isEmpty else {
             print("no consumer groups declared in \(root.projectRoot.consumers.path)")
             return
@@ -51,6 +66,9 @@ struct ConsumerStatusCommand: AsyncParsableCommand {
     @Argument(help: "The group (default: every declared group).")
     var group: String?
 
+    @Flag(help: "One JSON object per line instead of the table.")
+    var json = false
+
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let specs = try ConsumerGroupSpec.loadAll(root.projectRoot.consumers).filter {
@@ -62,13 +80,24 @@ struct ConsumerStatusCommand: AsyncParsableCommand {
         let admin = try KafkaAdmin(configuration: try kafka.configuration(root: root.projectRoot))
         let metadata = try await admin.metadata(timeout: .seconds(10))
         for spec in specs {
-            print("\(spec.group) (service \(spec.service))")
-            print("  " + "TOPIC".padding(36) + "PART".padding(6) + "COMMITTED".padding(12) + "HIGH".padding(12) + "LAG")
+            if !json { print("\(spec.group) (service \(spec.service))") }
+            if !json {
+                print(
+                    "  " + "TOPIC".padding(36) + "PART".padding(6) + "COMMITTED".padding(12) + "HIGH".padding(12)
+                        + "LAG")
+            }
             let retryTopics = try spec.retryPolicy().delays.map { RetryPolicy.retryTopic(group: spec.group, delay: $0) }
             var retryBacklog: Int64 = 0
             for topic in spec.topics + retryTopics {
                 guard let described = metadata.topics.first(where: { $0.name == topic }) else {
-                    print("  " + topic.padding(36) + "(topic does not exist)")
+                    if json {
+                        JSONLines.print([
+                            ("kind", .string("missing-topic")), ("group", .string(spec.group)),
+                            ("topic", .string(topic)),
+                        ])
+                    } else {
+                        print("  " + topic.padding(36) + "(topic does not exist)")
+                    }
                     continue
                 }
                 let partitions = described.partitions.map { KafkaTopicPartition(topic: topic, partition: $0.id) }
@@ -80,6 +109,16 @@ struct ConsumerStatusCommand: AsyncParsableCommand {
                     let offset = committed.first { $0.partition == partition.partition }?.offset ?? -1
                     let lag = offset >= 0 ? marks.high - offset : marks.high - marks.low
                     if retryTopics.contains(topic) { retryBacklog += lag }
+                    if json {
+                        JSONLines.print([
+                            ("kind", .string("partition")), ("group", .string(spec.group)), ("topic", .string(topic)),
+                            ("partition", JSONLines.int(partition.partition)),
+                            ("committed", offset >= 0 ? JSONLines.int(offset) : .null),
+                            ("high", JSONLines.int(marks.high)), ("lag", JSONLines.int(lag)),
+                            ("retry_topic", .bool(retryTopics.contains(topic))),
+                        ])
+                        continue
+                    }
                     print(
                         "  " + topic.padding(36) + "\(partition.partition)".padding(6)
                             + (offset >= 0 ? "\(offset)" : "-").padding(12) + "\(marks.high)".padding(12) + "\(lag)")
@@ -93,7 +132,17 @@ struct ConsumerStatusCommand: AsyncParsableCommand {
                     deadLetters += marks.high - marks.low
                 }
             }
-            print("  retry backlog: \(retryBacklog); dead letters in \(spec.resolvedDeadLetterTopic): \(deadLetters)")
+            if json {
+                JSONLines.print([
+                    ("kind", .string("group")), ("group", .string(spec.group)), ("service", .string(spec.service)),
+                    ("retry_backlog", JSONLines.int(retryBacklog)),
+                    ("dead_letter_topic", .string(spec.resolvedDeadLetterTopic)),
+                    ("dead_letters", JSONLines.int(deadLetters)),
+                ])
+            } else {
+                print(
+                    "  retry backlog: \(retryBacklog); dead letters in \(spec.resolvedDeadLetterTopic): \(deadLetters)")
+            }
         }
     }
 }
@@ -112,6 +161,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
 
     @Argument(help: "The group, as declared in consumers/<group>.yaml.")
     var group: String
@@ -120,7 +171,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
     var instances: Int?
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.consumer.\(group)")
         let file = root.projectRoot.consumers.appending(path: "\(group).yaml")
         guard FileManager.default.fileExists(atPath: file.path) else {
@@ -148,8 +200,12 @@ struct ConsumerRunCommand: AsyncParsableCommand {
                 configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
         }
         logger.info("running consumer group", metadata: ["group": "\(group)", "instances": "\(count)"])
+        let services = try operations.services(
+            checks: [.databases([configuration.database]), .consumers(runtimes)], logger: logger)
         let serviceGroup = ServiceGroup(
-            configuration: .init(services: runtimes, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services + runtimes.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await serviceGroup.run()
     }
 }

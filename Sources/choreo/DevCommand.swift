@@ -3,6 +3,7 @@ import Consumers
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import ServiceLifecycle
@@ -41,6 +42,8 @@ struct DevUpCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var root: RootOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Brokers in the embedded cluster.")
     var brokers: Int = 1
@@ -78,10 +81,20 @@ struct DevUpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.dev")
         let system = DevSystem(root: root.projectRoot, brokers: brokers, processes: processes)
-        try await system.run(logger: logger) { parts in
+        // With --processes the endpoint covers this process (the driver); each child serves
+        // its own only if given CHOREO_OPS_PORT.
+        let operations = self.operations
+        try await system.run(
+            logger: logger,
+            operations: { databases, consumers, relays in
+                try operations.services(
+                    checks: [.databases(databases), .consumers(consumers), .relays(relays)], logger: logger)
+            }
+        ) { parts in
             DevDriver(
                 settings: .init(
                     ordersPerSecond: ordersPerSecond, duration: duration.map { .milliseconds(Int($0 * 1000)) },

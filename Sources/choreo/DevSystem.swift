@@ -35,7 +35,15 @@ struct DevSystem {
 
     /// Builds and runs everything; returns after the driver returned and everything stopped,
     /// or after SIGINT/SIGTERM.
-    func run(logger: Logger, makeDriver: (Parts) -> any Service) async throws {
+    /// - Parameter operations: the process's operations endpoint (metrics, health), given the
+    ///   service databases and the in-process consumers and relays it checks; it is started
+    ///   first, so it answers until the end.
+    func run(
+        logger: Logger,
+        operations: ([PostgresConfiguration], [ConsumerRuntime], [OutboxRelay]) throws -> [ServiceGroupConfiguration
+            .ServiceConfiguration] = { _, _, _ in [] },
+        makeDriver: (Parts) -> any Service
+    ) async throws {
         let catalog = try TopicCatalog.load(directory: root.topics)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         defer { broker.shutdown() }
@@ -60,6 +68,7 @@ struct DevSystem {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var consumers: [ConsumerRuntime] = []
+        var relays: [OutboxRelay] = []
         if processes {
             services.append(
                 .init(
@@ -71,7 +80,8 @@ struct DevSystem {
             // Relays first and consumers after: the group stops in reverse order, so every
             // consumer stops before any relay.
             let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
-            services += hosted.map { .init(service: $0.relay) }
+            relays = hosted.map(\.relay)
+            services += relays.map { .init(service: $0) }
             consumers = hosted.flatMap(\.consumers)
             services += consumers.map { .init(service: $0) }
             let workers = DevWorkers.present()
@@ -99,6 +109,7 @@ struct DevSystem {
                 "bootstrap": "\(broker.bootstrapServers)", "topics": "\(topics.count)",
                 "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
             ])
+        services.insert(contentsOf: try operations(hosts.map(\.database), consumers, relays), at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

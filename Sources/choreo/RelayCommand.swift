@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import ServiceLifecycle
@@ -26,6 +27,8 @@ struct RelayCommand: AsyncParsableCommand {
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Service name, for CHOREO_<SERVICE>_DATABASE_URL and the default ce_source.")
     var service: String?
@@ -72,7 +75,8 @@ struct RelayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.relay")
         let schema = try OutboxSchema(table: table, channel: "choreo_\(table)")
         let postgres = try database.configuration(service: service)
@@ -94,9 +98,10 @@ struct RelayCommand: AsyncParsableCommand {
             await connection.close()
         }
         let relay = try OutboxRelay(database: postgres, configuration: configuration, schema: schema, logger: logger)
+        let services = try operations.services(checks: [.databases([postgres]), .relays([relay])], logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [relay],
+                services: services + [.init(service: relay)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

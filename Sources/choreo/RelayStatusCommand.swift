@@ -20,6 +20,9 @@ struct RelayStatusCommand: AsyncParsableCommand {
     @Option(help: "Outbox table name.")
     var table: String = "outbox"
 
+    @Flag(help: "One JSON object per line (the backlog, then one per blocked key) instead of the text.")
+    var json = false
+
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let schema = try OutboxSchema(table: table, channel: "choreo_\(table)")
@@ -28,6 +31,27 @@ struct RelayStatusCommand: AsyncParsableCommand {
         defer { Task { await connection.close() } }
         let status = try await OutboxStatus.read(schema: schema, on: connection)
         await connection.close()
+        if json {
+            JSONLines.print([
+                ("kind", .string("backlog")), ("table", .string(table)),
+                ("pending_rows", JSONLines.int(status.backlog)),
+                ("oldest_pending_age_seconds", JSONLines.double(status.oldestPendingAge)),
+                ("blocked_keys", JSONLines.int(status.blocked.count)),
+            ])
+            for entry in status.blocked {
+                let block = entry.block
+                JSONLines.print([
+                    ("kind", .string("blocked-key")), ("key", JSONLines.optional(block.key)),
+                    ("row", JSONLines.int(block.blockerID)), ("code", .string(block.code)),
+                    ("waiting_rows", JSONLines.int(entry.waitingRows)), ("topic", .string(block.topic)),
+                    ("type", .string(block.eventType)), ("attempts", JSONLines.int(block.attempts)),
+                    ("since", .string(block.since.formatted(.iso8601))),
+                    ("next_attempt_at", .string(block.nextAttemptAt.formatted(.iso8601))),
+                    ("reason", .string(block.reason)),
+                ])
+            }
+            return
+        }
         print("backlog: \(status.backlog) pending rows, oldest \(String(format: "%.1f", status.oldestPendingAge)) s")
         guard !status.blocked.isEmpty else {
             print("blocked keys: none")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Operations
+import ServiceLifecycle
 import Services
 
 /// `choreo service list|run`: the services of this build, each run in its own process.
@@ -46,6 +48,8 @@ struct ServiceRunCommand: AsyncParsableCommand {
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
 
     @Argument(help: "The service (see `choreo service list`).")
     var name: String
@@ -58,7 +62,8 @@ struct ServiceRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         var logger = Logger(label: "choreo.service")
         logger[metadataKey: "service"] = "\(name)"
         let host = try ServiceHost(
@@ -70,6 +75,16 @@ struct ServiceRunCommand: AsyncParsableCommand {
         logger.info(
             "running service",
             metadata: ["groups": "\(host.groups.map(\.group).joined(separator: ","))", "database": "\(host.database)"])
-        try await host.run(logger: logger)
+        try await host.prepare(logger: logger)
+        let hosted = try host.makeServices(logger: logger)
+        let checks: [ReadinessCheck] = [
+            .databases([host.database]), .consumers(hosted.consumers), .relays([hosted.relay]),
+        ]
+        // The endpoint first: a group stops in reverse order, so it answers until the end.
+        let services =
+            try operations.services(checks: checks, logger: logger) + hosted.ordered.map { .init(service: $0) }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -52,10 +52,13 @@ struct TopicsPlanCommand: AsyncParsableCommand {
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
 
+    @Flag(help: "One JSON object per line (one per action and per problem) instead of the text.")
+    var json = false
+
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let context = try await TopicsContext.load(root: root, kafka: kafka)
-        print(context.plan.description)
+        if json { JSONLines.print(context.plan) } else { print(context.plan.description) }
         if !context.plan.problems.isEmpty { throw ExitCode(2) }
     }
 }

@@ -33,12 +33,13 @@ struct DeploymentStructureTests {
             + "_DATABASE_URL"
     }
 
-    /// A pinned image: a digest, or a tag starting with major.minor (never `latest`).
+    /// A pinned image: a digest, or a tag starting with major.minor, `v` allowed before it
+    /// (never `latest`).
     static func isPinned(_ image: String) -> Bool {
         if image.contains("@sha256:") { return true }
         let nameEnd = image.lastIndex(of: "/") ?? image.startIndex
         guard let colon = image[nameEnd...].lastIndex(of: ":") else { return false }
-        return image[image.index(after: colon)...].prefixMatch(of: /\d+\.\d+/) != nil
+        return image[image.index(after: colon)...].prefixMatch(of: /v?\d+\.\d+/) != nil
     }
 
     @Test("every service of consumers/*.yaml has exactly one container running `choreo service run <name>`")
@@ -124,7 +125,10 @@ struct DeploymentStructureTests {
         let compose = try Self.compose()
         let services = try Self.serviceNames()
         let allowed =
-            Set(["CHOREO_BOOTSTRAP_SERVERS", "CHOREO_ROOT", "CHOREO_LOG_LEVEL", "CHOREO_OPS_DATABASE_URL"])
+            Set([
+                "CHOREO_BOOTSTRAP_SERVERS", "CHOREO_ROOT", "CHOREO_LOG_LEVEL", "CHOREO_OPS_DATABASE_URL",
+                "CHOREO_LOG_FORMAT", "CHOREO_OPS_PORT", "CHOREO_OPS_HOST",
+            ])
             .union(services.map(Self.databaseKey))
         for container in Self.choreoContainers(compose) {
             for key in container.environment.keys where !key.hasPrefix("CHOREO_KAFKA_") {
@@ -162,6 +166,7 @@ struct DeploymentStructureTests {
             #expect(Self.isPinned(stage.image), "Dockerfile: FROM \(stage.image) is not pinned")
         }
         #expect(!Self.isPinned("postgres:15") && !Self.isPinned("swift:latest") && !Self.isPinned("localhost:5000/x"))
+        #expect(Self.isPinned("prom/prometheus:v3.1.0") && !Self.isPinned("prom/prometheus:v3"))
     }
 
     @Test(

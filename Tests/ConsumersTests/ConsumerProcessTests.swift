@@ -1,5 +1,6 @@
 import ChoreoTestSupport
 import Consumers
+import Contracts
 import Foundation
 import Kafka
 import Postgres
@@ -128,6 +129,34 @@ struct ConsumerProcessTests {
                 "consumer", "status", "no-such-group", "--root", root.path, "--bootstrap-servers",
                 harness.broker.bootstrapServers,
             ])
+            // --json: one object per line, per partition and then the group's backlog.
+            let json = try await ProcessRun.choreo([
+                "consumer", "status", ConsumerTestHarness.group, "--json", "--root", root.path, "--bootstrap-servers",
+                harness.broker.bootstrapServers,
+            ])
+            #expect(json.status == 0, "stderr: \(json.stderr)")
+            let objects = try json.stdout.split(separator: "\n").map { try JSONValue(parsing: String($0)) }
+            let partitions = objects.filter {
+                $0["kind"]?.stringValue == "partition" && $0["topic"]?.stringValue == ConsumerTestHarness.topic
+            }
+            func sum(_ field: String) -> Double {
+                partitions.compactMap { value -> Double? in
+                    if case .number(let number)? = value[field] { return number.doubleValue }
+                    return nil
+                }.reduce(0, +)
+            }
+            #expect(partitions.count == ConsumerTestHarness.partitions)
+            #expect(sum("committed") == 31 && sum("high") == 51 && sum("lag") == 20)
+            let summary = objects.first { $0["kind"]?.stringValue == "group" }
+            #expect(summary?["dead_letters"] == .number(.int(1)))
+            #expect(summary?["retry_backlog"] == .number(.int(0)))
+            let listed = try await ProcessRun.choreo(["consumer", "list", "--json", "--root", root.path])
+            #expect(listed.status == 0)
+            let groups = try listed.stdout.split(separator: "\n").map { try JSONValue(parsing: String($0)) }
+            #expect(groups.count == 1)
+            #expect(groups.first?["group"]?.stringValue == ConsumerTestHarness.group)
+            #expect(groups.first?["service"]?.stringValue == "event-log")
+            #expect(groups.first?["topics"] == .array([.string(ConsumerTestHarness.topic)]))
             #expect(unknown.status != 0)
             #expect(unknown.stderr.contains("no consumer group 'no-such-group'"))
         }

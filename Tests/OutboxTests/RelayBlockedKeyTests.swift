@@ -83,6 +83,18 @@ struct RelayBlockedKeyTests {
                 #expect(status.stdout.contains("malformed-row"))
                 #expect(status.stdout.contains("waiting 29 rows"))
                 #expect(status.stdout.contains("backlog: 29 pending rows"))
+                let json = try await ProcessRun.choreo([
+                    "relay", "status", "--json", "--database-url", databaseURL(of: harness.database),
+                ])
+                #expect(json.status == 0)
+                let lines = try json.stdout.split(separator: "\n").map { try JSONValue(parsing: String($0)) }
+                #expect(lines.count == 2, "the backlog, then one line per blocked key: \(json.stdout)")
+                #expect(lines.first?["kind"]?.stringValue == "backlog")
+                #expect(lines.first?["pending_rows"] == .number(.int(29)))
+                #expect(lines.last?["kind"]?.stringValue == "blocked-key")
+                #expect(lines.last?["key"]?.stringValue == "bad")
+                #expect(lines.last?["code"]?.stringValue == "malformed-row")
+                #expect(lines.last?["waiting_rows"] == .number(.int(29)))
                 let stillBad = try await harness.reader.read(timeout: .milliseconds(500)) { _ in false }
                 #expect(stillBad.compactMap(Arrival.init).filter { $0.key == "bad" }.map(\.seq) == [1])
 

@@ -17,12 +17,25 @@ import Testing
     @Test func ctrlCStopsTheTrafficAndTheServicesCleanlyAndPrintsASummary() async throws {
         try await withRunDatabases { environment, _, _ in
             let output = try OutputFiles()
+            let port = try TCPProxy.freeLoopbackPort()
             let process = try launch(
                 [
                     "dev", "up", "--orders-per-second", "20", "--duration", "600", "--customers", "4",
-                    "--status-interval", "1",
+                    "--status-interval", "1", "--ops-port", "\(port)",
                 ], environment: environment, output: output)
             try await waitUntil(timeout: .seconds(60)) { output.stdout.contains("orders sent") || !process.isRunning }
+            // The Orders service's domain metrics, read from the operations endpoint.
+            var scrape: MetricsScrape?
+            try await waitUntil(timeout: .seconds(60)) {
+                scrape = try? await MetricsScrape.scrape(port: port)
+                return (scrape?.value("choreo_orders_confirmed_total") ?? 0) > 0
+                    && (scrape?.value("choreo_orders_completion_latency_seconds_count", ["outcome": "confirmed"]) ?? 0)
+                        > 0
+            }
+            #expect(
+                (scrape?.value("choreo_orders_placed_total") ?? 0)
+                    >= (scrape?.value("choreo_orders_confirmed_total") ?? 1))
+            #expect((scrape?.value("choreo_relay_published_total") ?? 0) > 0)
             kill(process.processIdentifier, SIGINT)
             let deadline = ContinuousClock.now + .seconds(60)
             while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
