@@ -1,4 +1,5 @@
 import ChoreoTestSupport
+import Consumers
 import Contracts
 import Foundation
 import Testing
@@ -22,7 +23,13 @@ struct TopicsPlanJSONTests {
                 uniqueKeysWithValues: lines.compactMap { line -> (String, JSONValue)? in
                     line["topic"]?.stringValue.map { ($0, line["partitions"] ?? .null) }
                 })
-            #expect(created.count == catalog.topics.count)
+            // Every declared topic, plus each group's derived dead-letter and replay topics.
+            let groups = try ConsumerGroupSpec.loadAll(CLI.repositoryRoot.appending(path: "consumers"))
+            for spec in groups {
+                #expect(created[spec.resolvedDeadLetterTopic] != nil, "\(spec.resolvedDeadLetterTopic)")
+                #expect(created[RetryPolicy.replayTopic(group: spec.group)] != nil, "\(spec.group).replay")
+            }
+            #expect(created.count > catalog.topics.count)
             for spec in catalog.topics {
                 #expect(created[spec.name] == .number(.int(Int64(spec.partitions))), "\(spec.name)")
             }
