@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "Inventory", targets: ["Inventory"]),
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "Notifications", targets: ["Notifications"]),
+        .library(name: "NetworkFaults", targets: ["NetworkFaults"]),
         .executable(name: "choreo", targets: ["choreo"]),
     ],
     dependencies: [
@@ -103,16 +104,18 @@ let package = Package(
         .target(name: "Inventory", dependencies: serviceDependencies, swiftSettings: strict),
         .target(name: "Payments", dependencies: serviceDependencies, swiftSettings: strict),
         .target(name: "Notifications", dependencies: serviceDependencies, swiftSettings: strict),
+        // Network fault injection (a black-holing TCP proxy) for tests and `choreo chaos`.
+        .target(name: "NetworkFaults", swiftSettings: strict),
         .target(
             name: "ChoreoTestSupport",
-            dependencies: ["Kafka", "Postgres", "Contracts"],
+            dependencies: ["Kafka", "Postgres", "Contracts", "NetworkFaults"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "choreo",
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "Services",
-                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications",
+                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "NetworkFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

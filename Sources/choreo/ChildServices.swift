@@ -20,15 +20,10 @@ final class ChildServices: Service, Sendable {
     }
 
     func run() async throws {
-        let executable = URL(filePath: "/proc/self/exe").resolvingSymlinksInPath()
         var children: [(String, Process)] = []
         do {
             for name in names {
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = ["service", "run", name]
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-                try process.run()
+                let process = try ServiceProcess.launch(name, environment: environment)
                 children.append((name, process))
                 logger.info(
                     "started service process", metadata: ["service": "\(name)", "pid": "\(process.processIdentifier)"])

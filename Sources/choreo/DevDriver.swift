@@ -37,6 +37,9 @@ final class DevDriver: Service, Sendable {
     private let sent = Mutex(0)
     private let failedSends = Mutex(0)
 
+    /// `order.place` commands sent and acknowledged by the broker so far.
+    var sentOrders: Int { sent.withLock { $0 } }
+
     init(
         settings: Settings, kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
         deadLetterTopics: [String], groups: [String: [String]],

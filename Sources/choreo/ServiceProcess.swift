@@ -1,0 +1,19 @@
+import Foundation
+
+/// Starting one `choreo service run <name>` child process of this very executable, with
+/// `environment` added to this process's own. Shared by `dev up --processes` and `chaos`.
+enum ServiceProcess {
+    static func launch(_ name: String, environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(filePath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["service", "run", name]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        try process.run()
+        return process
+    }
+
+    /// Waits (polling, off no thread) until `process` has exited.
+    static func waitForExit(_ process: Process) async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+}
