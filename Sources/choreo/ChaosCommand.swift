@@ -96,6 +96,18 @@ struct ChaosCommand: AsyncParsableCommand {
             return
         }
         say("chaos: seed \(seed), \(schedule.count) faults over \(Int(duration)) s: \(kinds.map(\.rawValue).joined(separator: ","))")
+        // Interrupted (Ctrl-C, SIGTERM): no service process outlives this one.
+        let signals = [SIGINT, SIGTERM].map { (signal: Int32) -> any DispatchSourceSignal in
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                ChaosProcesses.killAllNow()
+                Foundation.exit(130)
+            }
+            source.resume()
+            return source
+        }
+        defer { for source in signals { source.cancel() } }
         let run = try await ChaosRun.start(
             root: root.projectRoot, brokers: brokers, proxied: kinds.contains(.partition), logger: logger)
         var report = ChaosReport(seed: seed, durationS: duration, faultsEnabled: kinds.map(\.rawValue))

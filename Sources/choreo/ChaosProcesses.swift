@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The service processes of a chaos run, one `choreo service run` each: started, killed
 /// with SIGKILL and restarted on the injector's word, and restarted (and counted) when one
@@ -27,8 +28,19 @@ actor ChaosProcesses {
         for name in names { try start(name) }
     }
 
+    /// The pids of every child running, for `killAllNow` in a signal handler.
+    private static let pids = Mutex(Set<Int32>())
+
+    /// SIGKILL to every child started here: the chaos process is being interrupted.
+    static func killAllNow() {
+        for pid in pids.withLock({ $0 }) { Foundation.kill(pid, SIGKILL) }
+    }
+
     private func start(_ name: String) throws {
+        if let current = running[name], current.isRunning { return }
+        if let gone = running[name] { _ = Self.pids.withLock { $0.remove(gone.processIdentifier) } }
         let process = try ServiceProcess.launch(name, environment: environment)
+        Self.pids.withLock { _ = $0.insert(process.processIdentifier) }
         running[name] = process
         logger.info("started service process", metadata: ["service": "\(name)", "pid": "\(process.processIdentifier)"])
     }
