@@ -30,6 +30,11 @@ struct ChaosReport: Encodable, Sendable {
     /// Dead letters of messages that were not injected poison (real traffic dead-lettered).
     var unexpectedDeadLetters = 0
     var lostEvents = 0
+    /// `order.place` commands the embedded broker acknowledged that are not in its log (a
+    /// loss of the broker, not of the system: see docs/reliability.md). Reported, not failed on.
+    var brokerLostRecords = 0
+    /// Lost events as `group topic[partition]@offset type id`, the first ten.
+    var lostEventExamples: [String] = []
     var duplicateEffects = 0
     var invariantViolations = 0
     var invariants: [InvariantResult] = []
@@ -45,7 +50,7 @@ struct ChaosReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case seed, durationS, faultsEnabled, ordersSubmitted, ordersConfirmed, ordersCancelled, kills, restarts
         case unexpectedExits, faults, faultInjectionFailures, duplicatesInjected, duplicatesSuppressed, deadLetters
-        case poisonInjected, poisonNotDeadLettered, poisonDeadLetteredAgain, unexpectedDeadLetters, lostEvents, duplicateEffects
+        case poisonInjected, poisonNotDeadLettered, poisonDeadLetteredAgain, unexpectedDeadLetters, lostEvents, lostEventExamples, brokerLostRecords, duplicateEffects
         case invariantViolations, invariants, maxPartitionBlockedS, maxPartitionBlockedAt, settled, settleS
         case problems, passed
     }
@@ -71,6 +76,8 @@ struct ChaosReport: Encodable, Sendable {
         try container.encode(poisonDeadLetteredAgain, forKey: .poisonDeadLetteredAgain)
         try container.encode(unexpectedDeadLetters, forKey: .unexpectedDeadLetters)
         try container.encode(lostEvents, forKey: .lostEvents)
+        try container.encode(lostEventExamples, forKey: .lostEventExamples)
+        try container.encode(brokerLostRecords, forKey: .brokerLostRecords)
         try container.encode(duplicateEffects, forKey: .duplicateEffects)
         try container.encode(invariantViolations, forKey: .invariantViolations)
         try container.encode(invariants, forKey: .invariants)
@@ -107,6 +114,10 @@ struct ChaosReport: Encodable, Sendable {
                 "injected \(poisonInjected), not dead-lettered as expected \(poisonNotDeadLettered.count), dead-lettered again \(poisonDeadLetteredAgain); other dead letters \(unexpectedDeadLetters)"
             ),
             ("lost events", "\(lostEvents)"),
+            (
+                "broker lost records",
+                "\(brokerLostRecords)" + (brokerLostRecords > 0 ? " (WARNING: acknowledged by the embedded broker, absent from its log)" : "")
+            ),
             ("duplicate effects", "\(duplicateEffects)"),
             ("invariant violations", "\(invariantViolations)"),
             (

@@ -1,4 +1,5 @@
 import Consumers
+import Contracts
 import Foundation
 import Kafka
 import Logging
@@ -161,9 +162,15 @@ final class ChaosRun: Sendable {
             do {
                 reading = try await ChaosReading.read(
                     since: start, connections: try await connections.all(), admin: admin, groups: groups)
-                if reading.settled(sent: report.ordersSubmitted) {
+                if reading.settled(sent: report.ordersSubmitted - report.brokerLostRecords) {
                     report.settled = true
                     break
+                }
+                if reading.settled(sent: reading.counts.total) {
+                    // All else done but orders missing: count the acknowledged commands the
+                    // broker holds (it may have lost some).
+                    let onTopic = try await orderCommandsOnTopic()
+                    report.brokerLostRecords = max(0, report.ordersSubmitted - onTopic)
                 }
             } catch {
                 logger.warning("chaos: cannot read the system while settling", metadata: ["error": "\(error)"])
@@ -229,12 +236,6 @@ final class ChaosRun: Sendable {
             }
         }
 
-        // Lost: orders never recorded or never ended, events left in an outbox or on a
-        // topic, duplicated events never applied.
-        report.lostEvents =
-            max(0, report.ordersSubmitted - reading.counts.total) + reading.counts.placed + reading.backlog
-            + Int(reading.lag.values.reduce(0, +)) + (report.duplicatesInjected - report.duplicatesSuppressed)
-
         // Dead letters: every poison dead-lettered by every consuming group with its reason,
         // nothing else dead-lettered.
         let (deadLetters, unreadable) = try await DeadLetterTopics.readAll(
@@ -266,12 +267,31 @@ final class ChaosRun: Sendable {
         }
         report.unexpectedDeadLetters = unmatched.count + unreadable
 
+        // Lost: events a group handles that it neither applied nor dead-lettered, and events
+        // left in an outbox; failing those, orders never recorded or never ended.
+        let missing = try await UnappliedEvents.find(
+            groups: environment.groups,
+            skip: Set(injector.poisonSent.map { "\($0.topic)/\($0.partition)/\($0.offset)" }),
+            deadLettered: Set(
+                deadLetters.map { "\($0.group)/\($0.originalTopic)/\($0.originalPartition)/\($0.originalOffset)" }),
+            connections: try await connections.all(), kafka: kafka, logger: logger)
+        report.lostEvents = missing.count + reading.backlog
+        if report.lostEvents == 0 {
+            report.lostEvents =
+                max(0, report.ordersSubmitted - report.brokerLostRecords - reading.counts.total)
+                + reading.counts.placed
+        }
+        report.lostEventExamples = missing.prefix(10).map(\.description)
+
         if !report.settled {
             report.problems.append(
                 "the system did not settle within the settle timeout: \(reading.inFlight(sent: report.ordersSubmitted))")
         }
         if report.invariantViolations > 0 { report.problems.append("\(report.invariantViolations) invariant violations") }
-        if report.lostEvents > 0 { report.problems.append("\(report.lostEvents) lost events") }
+        if report.lostEvents > 0 {
+            report.problems.append(
+                "\(report.lostEvents) lost events (e.g. \(report.lostEventExamples.prefix(3).joined(separator: "; ")))")
+        }
         if report.duplicateEffects > 0 { report.problems.append("\(report.duplicateEffects) duplicate effects") }
         report.problems += report.poisonNotDeadLettered
         if report.unexpectedDeadLetters > 0 {
@@ -279,6 +299,16 @@ final class ChaosRun: Sendable {
             report.problems.append(
                 "\(report.unexpectedDeadLetters) dead letters of real traffic (e.g. \(examples.joined(separator: "; ")))")
         }
+    }
+
+    /// The distinct `order.place` commands of the traffic on `orders.commands`.
+    private func orderCommandsOnTopic() async throws -> Int {
+        let commands = try await TopicScan.readAll(topics: ["orders.commands"], kafka: kafka, logger: logger)
+        return Set(
+            commands.compactMap { try? EventEnvelope(kafkaHeaders: $0.headers) }.filter {
+                $0.type.name == "order.place" && $0.source == "/choreo/dev"
+            }.map(\.id)
+        ).count
     }
 
     /// Stops the service processes, the proxies and the broker.
