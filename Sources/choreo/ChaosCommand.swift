@@ -95,7 +95,9 @@ struct ChaosCommand: AsyncParsableCommand {
             for fault in schedule { print(String(decoding: try encoder.encode(fault), as: UTF8.self)) }
             return
         }
-        say("chaos: seed \(seed), \(schedule.count) faults over \(Int(duration)) s: \(kinds.map(\.rawValue).joined(separator: ","))")
+        say(
+            "chaos: seed \(seed), \(schedule.count) faults over \(Int(duration)) s: \(kinds.map(\.rawValue).joined(separator: ","))"
+        )
         // Interrupted (Ctrl-C, SIGTERM): no service process outlives this one.
         let signals = [SIGINT, SIGTERM].map { (signal: Int32) -> any DispatchSourceSignal in
             Foundation.signal(signal, SIG_IGN)

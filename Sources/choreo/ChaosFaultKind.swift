@@ -29,7 +29,9 @@ enum ChaosFaultKind: String, CaseIterable, Codable, Sendable, Comparable {
                 guard let kind = ChaosFaultKind(rawValue: name) else {
                     throw ServiceError(
                         code: .configuration,
-                        message: "unknown fault '\(name.prefix(40))'; known: \(allCases.map(\.rawValue).joined(separator: ", "))")
+                        message:
+                            "unknown fault '\(name.prefix(40))'; known: \(allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 kinds.append(kind)
             }
@@ -37,4 +39,3 @@ enum ChaosFaultKind: String, CaseIterable, Codable, Sendable, Comparable {
         return Array(Set(kinds)).sorted()
     }
 }
-

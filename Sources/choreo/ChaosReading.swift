@@ -20,7 +20,8 @@ struct ChaosReading: Sendable {
         if counts.placed > 0 { parts.append("\(counts.placed) orders open") }
         if backlog > 0 { parts.append("\(backlog) events in outboxes") }
         if !lag.isEmpty {
-            parts.append("lag " + lag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            parts.append(
+                "lag " + lag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         return parts.joined(separator: "; ")
     }

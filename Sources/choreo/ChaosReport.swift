@@ -50,7 +50,8 @@ struct ChaosReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case seed, durationS, faultsEnabled, ordersSubmitted, ordersConfirmed, ordersCancelled, kills, restarts
         case unexpectedExits, faults, faultInjectionFailures, duplicatesInjected, duplicatesSuppressed, deadLetters
-        case poisonInjected, poisonNotDeadLettered, poisonDeadLetteredAgain, unexpectedDeadLetters, lostEvents, lostEventExamples, brokerLostRecords, duplicateEffects
+        case poisonInjected, poisonNotDeadLettered, poisonDeadLetteredAgain, unexpectedDeadLetters, lostEvents,
+            lostEventExamples, brokerLostRecords, duplicateEffects
         case invariantViolations, invariants, maxPartitionBlockedS, maxPartitionBlockedAt, settled, settleS
         case problems, passed
     }
@@ -100,7 +101,8 @@ struct ChaosReport: Encodable, Sendable {
     /// The report as a table of labelled lines.
     func table() -> [String] {
         func list(_ counts: [String: Int]) -> String {
-            counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            counts.isEmpty
+                ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         var rows: [(String, String)] = [
             ("seed / duration", "\(seed) / \(Int(durationS)) s; faults: \(faultsEnabled.joined(separator: ","))"),
@@ -116,7 +118,9 @@ struct ChaosReport: Encodable, Sendable {
             ("lost events", "\(lostEvents)"),
             (
                 "broker lost records",
-                "\(brokerLostRecords)" + (brokerLostRecords > 0 ? " (WARNING: acknowledged by the embedded broker, absent from its log)" : "")
+                "\(brokerLostRecords)"
+                    + (brokerLostRecords > 0
+                        ? " (WARNING: acknowledged by the embedded broker, absent from its log)" : "")
             ),
             ("duplicate effects", "\(duplicateEffects)"),
             ("invariant violations", "\(invariantViolations)"),
@@ -128,7 +132,10 @@ struct ChaosReport: Encodable, Sendable {
         ]
         for result in invariants {
             rows.append(
-                ("  " + result.name, "\(result.passed ? "PASS" : "FAIL") \(result.checked) checked, \(result.violations) violations"))
+                (
+                    "  " + result.name,
+                    "\(result.passed ? "PASS" : "FAIL") \(result.checked) checked, \(result.violations) violations"
+                ))
         }
         for problem in problems { rows.append(("PROBLEM", problem)) }
         rows.append(("result", passed ? "PASS" : "FAIL"))

@@ -58,7 +58,8 @@ final class ChaosRun: Sendable {
                 try await host.prepare(logger: logger)
                 databases[service.name] = host.database
                 guard proxied else { continue }
-                let proxy = try TCPProxy(upstreamHost: host.database.host ?? "", upstreamPort: host.database.port ?? 5432)
+                let proxy = try TCPProxy(
+                    upstreamHost: host.database.host ?? "", upstreamPort: host.database.port ?? 5432)
                 proxies[service.name] = proxy
                 childEnvironment[ServiceDatabase.environmentKey(service: service.name)] = Self.url(
                     of: host.database, port: proxy.port)
@@ -256,7 +257,8 @@ final class ChaosRun: Sendable {
                 }
                 for reason in Set(matching.map(\.reason)) where reason != poison.kind.reason {
                     report.poisonNotDeadLettered.append(
-                        "\(poison.kind.rawValue) in \(group): dead-lettered as \(reason), expected \(poison.kind.reason)")
+                        "\(poison.kind.rawValue) in \(group): dead-lettered as \(reason), expected \(poison.kind.reason)"
+                    )
                 }
                 report.poisonDeadLetteredAgain += max(0, matching.count - 1)
                 unmatched.removeAll {
@@ -285,9 +287,12 @@ final class ChaosRun: Sendable {
 
         if !report.settled {
             report.problems.append(
-                "the system did not settle within the settle timeout: \(reading.inFlight(sent: report.ordersSubmitted))")
+                "the system did not settle within the settle timeout: \(reading.inFlight(sent: report.ordersSubmitted))"
+            )
         }
-        if report.invariantViolations > 0 { report.problems.append("\(report.invariantViolations) invariant violations") }
+        if report.invariantViolations > 0 {
+            report.problems.append("\(report.invariantViolations) invariant violations")
+        }
         if report.lostEvents > 0 {
             report.problems.append(
                 "\(report.lostEvents) lost events (e.g. \(report.lostEventExamples.prefix(3).joined(separator: "; ")))")
@@ -295,9 +300,12 @@ final class ChaosRun: Sendable {
         if report.duplicateEffects > 0 { report.problems.append("\(report.duplicateEffects) duplicate effects") }
         report.problems += report.poisonNotDeadLettered
         if report.unexpectedDeadLetters > 0 {
-            let examples = unmatched.prefix(3).map { "\($0.group) \($0.originalTopic) \($0.reason): \($0.error.prefix(120))" }
+            let examples = unmatched.prefix(3).map {
+                "\($0.group) \($0.originalTopic) \($0.reason): \($0.error.prefix(120))"
+            }
             report.problems.append(
-                "\(report.unexpectedDeadLetters) dead letters of real traffic (e.g. \(examples.joined(separator: "; ")))")
+                "\(report.unexpectedDeadLetters) dead letters of real traffic (e.g. \(examples.joined(separator: "; ")))"
+            )
         }
     }
 

@@ -52,7 +52,9 @@ enum ChaosSchedule {
         _ kind: ChaosFaultKind, duration: Double, services: [String], brokers: Int, random: inout ChaosRandom
     ) -> [ChaosFault] {
         var faults: [ChaosFault] = []
-        func add(_ at: Double, _ action: ChaosFault.Action) { faults.append(ChaosFault(at: at, kind: kind, action: action)) }
+        func add(_ at: Double, _ action: ChaosFault.Action) {
+            faults.append(ChaosFault(at: at, kind: kind, action: action))
+        }
         func broker() -> Int32 { Int32(Int.random(in: 1...max(brokers, 1), using: &random)) }
         // The first of each kind comes early enough that a short run sees it.
         let early = max(0.5, min(duration * 0.3, 10))
@@ -83,7 +85,8 @@ enum ChaosSchedule {
                     let seconds = random.uniform(2...5)
                     add(
                         time,
-                        .latency(broker: broker(), milliseconds: Int.random(in: 50...400, using: &random), seconds: seconds))
+                        .latency(
+                            broker: broker(), milliseconds: Int.random(in: 50...400, using: &random), seconds: seconds))
                 }
                 time += random.uniform(2...6)
             }

@@ -15,7 +15,8 @@ enum TopicScan {
         var remaining: [KafkaTopicPartition: Int64] = [:]
         for topic in metadata.topics where topics.contains(topic.name) {
             for partition in topic.partitions {
-                let marks = try await admin.watermarks(topic: topic.name, partition: partition.id, timeout: .seconds(10))
+                let marks = try await admin.watermarks(
+                    topic: topic.name, partition: partition.id, timeout: .seconds(10))
                 guard marks.high > marks.low else { continue }
                 start.append(KafkaTopicPartitionOffset(topic: topic.name, partition: partition.id, offset: marks.low))
                 remaining[KafkaTopicPartition(topic: topic.name, partition: partition.id)] = marks.high
