@@ -12,7 +12,7 @@ enum ServiceProcess {
         return process
     }
 
-    /// Waits (polling, off no thread) until `process` has exited.
+    /// Waits until `process` has exited, polling, without blocking a thread.
     static func waitForExit(_ process: Process) async {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
