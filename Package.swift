@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "Notifications", targets: ["Notifications"]),
         .library(name: "DeadLetters", targets: ["DeadLetters"]),
+        .library(name: "NetworkFaults", targets: ["NetworkFaults"]),
         .executable(name: "choreo", targets: ["choreo"]),
     ],
     dependencies: [
@@ -134,16 +135,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Network fault injection (a black-holing TCP proxy) for tests and `choreo chaos`.
+        .target(name: "NetworkFaults", swiftSettings: strict),
         .target(
             name: "ChoreoTestSupport",
-            dependencies: ["Kafka", "Postgres", "Contracts"],
+            dependencies: ["Kafka", "Postgres", "Contracts", "NetworkFaults"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "choreo",
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "DeadLetters", "Services",
-                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations",
+                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations", "NetworkFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,11 +9,14 @@ swift build --build-tests "$@"
 # (it would break every other suite's connections) and fault tests whose bound is part of
 # the behaviour tested (a standby takes over a black-holed relay within 15 s), which the
 # parallel suites on two cores can slow past it. Then those, one at a time.
-alone=(PostgresRestartTests RelayNetworkPartitionTests)
+# The chaos smoke run (choreo chaos --duration 60: five service processes under faults)
+# also runs alone: it loads both cores, and its settle bound is part of what it checks.
+alone=(PostgresRestartTests RelayNetworkPartitionTests ChaosRunTests)
 skips=()
 for suite in "${alone[@]}"; do skips+=(--skip "$suite"); done
 swift test --skip-build "${skips[@]}" "$@"
 swift test --skip-build --filter RelayNetworkPartitionTests "$@"
+swift test --skip-build --filter ChaosRunTests "$@"
 CHOREO_TEST_PG_RESTART=1 swift test --skip-build --filter PostgresRestartTests "$@"
 # A short fuzz run (20 s per harness: JSON parser, envelope decoding, schema compile +
 # validate); any crash fails the run. Longer runs: scripts/fuzz.sh 600.

@@ -30,15 +30,10 @@ final class ChildServices: Service, Sendable {
     }
 
     func run() async throws {
-        let executable = URL(filePath: "/proc/self/exe").resolvingSymlinksInPath()
         var children: [(String, Process)] = []
         do {
             for (name, arguments) in self.children {
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-                try process.run()
+                let process = try ServiceProcess.launch(arguments: arguments, environment: environment)
                 children.append((name, process))
                 logger.info(
                     "started child process", metadata: ["child": "\(name)", "pid": "\(process.processIdentifier)"])

@@ -16,6 +16,7 @@ struct Choreo: AsyncParsableCommand {
             TopicsCommand.self,
             ContractsCommand.self,
             RelayCommand.self,
+            ChaosCommand.self,
             ServiceCommand.self,
             VerifyCommand.self,
             ConsumerCommand.self,

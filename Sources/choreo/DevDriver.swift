@@ -30,6 +30,9 @@ final class DevDriver: Service, Sendable {
     private let sent = Mutex(0)
     private let failedSends = Mutex(0)
 
+    /// `order.place` commands sent and acknowledged by the broker so far.
+    var sentOrders: Int { sent.withLock { $0 } }
+
     init(settings: Settings, parts: DevSystem.Parts, logger: Logger) {
         self.settings = settings
         self.parts = parts

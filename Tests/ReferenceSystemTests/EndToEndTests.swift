@@ -47,7 +47,7 @@ import Testing
 
     /// Runs `body` with the environment of a run whose services have databases of their
     /// own on the test server (dropped afterwards) and a temporary project root.
-    private func withRunDatabases(
+    func withRunDatabases(
         _ body: ([String: String], [String: String], PostgresConfiguration) async throws -> Void
     ) async throws {
         let server = try PostgresConfiguration(url: testDatabaseURL)
@@ -92,7 +92,7 @@ import Testing
         deinit { try? FileManager.default.removeItem(at: directory) }
     }
 
-    private func launch(_ arguments: [String], environment: [String: String], output: OutputFiles) throws -> Process {
+    func launch(_ arguments: [String], environment: [String: String], output: OutputFiles) throws -> Process {
         let process = Process()
         process.executableURL = try ChoreoBinary.url()
         process.arguments = arguments
