@@ -61,6 +61,43 @@ public struct ServiceHost: Sendable {
         await connection.close()
     }
 
+    /// `prepare`, tried again with backoff (200 ms doubling to `maximumBackoff`) while the
+    /// database is unreachable, so a service started during a database outage or a network
+    /// partition waits for its database instead of exiting. Any other error is thrown at
+    /// once; cancellation ends the wait.
+    public func prepareWhenReachable(logger: Logger, maximumBackoff: Duration = .seconds(5)) async throws {
+        var backoff = Duration.milliseconds(200)
+        var failures = 0
+        while true {
+            do {
+                try await prepare(logger: logger)
+                if failures > 0 {
+                    logger.info("database reachable again; service prepared", metadata: ["failures": "\(failures)"])
+                }
+                return
+            } catch  where Self.isTransient(error) {
+                failures += 1
+                if failures == 1 || failures % 10 == 0 {
+                    logger.warning(
+                        "database unreachable; waiting for it before starting",
+                        metadata: ["failures": "\(failures)", "backoff": "\(backoff)", "error": "\(error)"])
+                }
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, maximumBackoff)
+            }
+        }
+    }
+
+    /// Whether `error` from `prepare` may pass by itself (the database unreachable, a lost
+    /// connection, a server shutting down).
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PostgresError: return error.isRetriable
+        case let error as ServiceError: return error.isRetriable
+        default: return false
+        }
+    }
+
     /// The consumer configuration of one group of this service.
     public func consumerConfiguration(_ spec: ConsumerGroupSpec) throws -> ConsumerConfiguration {
         var configuration = ConsumerConfiguration(
@@ -101,7 +138,7 @@ public struct ServiceHost: Sendable {
     public func run(
         gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint], logger: Logger
     ) async throws {
-        try await prepare(logger: logger)
+        try await prepareWhenReachable(logger: logger)
         let hosted = try makeServices(logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -75,7 +75,8 @@ struct ServiceRunCommand: AsyncParsableCommand {
         logger.info(
             "running service",
             metadata: ["groups": "\(host.groups.map(\.group).joined(separator: ","))", "database": "\(host.database)"])
-        try await host.prepare(logger: logger)
+        // A service started while its database is unreachable waits for it (SIGTERM ends the wait).
+        try await host.prepareWhenReachable(logger: logger)
         let hosted = try host.makeServices(logger: logger)
         let checks: [ReadinessCheck] = [
             .databases([host.database]), .consumers(hosted.consumers), .relays([hosted.relay]),

@@ -47,4 +47,53 @@ struct ServiceShutdownTests {
             }
         }
     }
+
+    /// Found by `choreo chaos` (a service restarted during a partition exited with status 1):
+    /// a service started while its database is black-holed waits for it, and starts once the
+    /// network heals.
+    @Test("a service started while its database is unreachable waits for it instead of exiting")
+    func startWhileDatabaseUnreachable() async throws {
+        let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let catalog = try TopicCatalog.load(directory: repository.appending(path: "topics"))
+        try await withEmbeddedKafka(topics: catalog.topics.map { ($0.name, $0.partitions) }) { cluster in
+            try await withScratchDatabase { database in
+                let proxy = try TCPProxy(
+                    upstreamHost: database.host ?? "127.0.0.1", upstreamPort: database.port ?? 5432)
+                proxy.mode = .blackHole
+                var throughProxy = database
+                throughProxy.host = "127.0.0.1"
+                throughProxy.port = proxy.port
+                let service = try ChoreoProcess.start(
+                    ["service", "run", "notifications"],
+                    environment: [
+                        "CHOREO_BOOTSTRAP_SERVERS": cluster.bootstrapServers, "CHOREO_ROOT": repository.path,
+                        "CHOREO_NOTIFICATIONS_DATABASE_URL": databaseURL(of: throughProxy),
+                    ])
+                // One attempt to prepare is two connections (the database, then the maintenance
+                // database to create it), each ending at the 5 s connect timeout; a process that
+                // gave up would have exited after the first two.
+                try await waitUntil(timeout: .seconds(60)) {
+                    proxy.acceptedConnections >= 4 || !service.process.isRunning
+                }
+                #expect(service.process.isRunning, "the service exited while its database was unreachable")
+                proxy.mode = .pass
+                // Healed: migrated, then the relay active (its lock session and its work connection).
+                try await waitUntil(timeout: .seconds(60)) {
+                    let connection = try await PostgresConnection.connect(configuration: database)
+                    let rows = try await connection.query("SELECT to_regclass('outbox') IS NOT NULL")
+                    await connection.close()
+                    return try rows.first?.decode(Bool.self, column: 0) == true || !service.process.isRunning
+                }
+                #expect(service.process.isRunning)
+                // Running (so SIGTERM is the graceful stop): the relay holds its lock session and
+                // its work connection.
+                try await waitUntil(timeout: .seconds(60)) { proxy.openConnections >= 2 || !service.process.isRunning }
+                service.kill(signal: SIGTERM)
+                #expect(await service.waitForExit(timeout: .seconds(28)) == 0)
+                service.kill()
+                await proxy.stop()
+            }
+        }
+    }
 }
