@@ -32,9 +32,11 @@ public struct ProcessRun: Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        // Drain both pipes concurrently so a chatty child never blocks on a full pipe, each on a
+        // thread of its own: a blocking read on the cooperative pool (two threads on two
+        // cores) starved every other test's tasks for as long as the child ran.
+        async let stdout = Self.readToEnd(out.fileHandleForReading)
+        async let stderr = Self.readToEnd(err.fileHandleForReading)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { process.terminate() }
@@ -42,5 +44,12 @@ public struct ProcessRun: Sendable {
         return ProcessRun(
             status: process.terminationStatus, stdout: String(decoding: await stdout, as: UTF8.self),
             stderr: String(decoding: await stderr, as: UTF8.self))
+    }
+
+    /// Reads `handle` to its end on a dedicated thread, never on the cooperative pool.
+    static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
     }
 }
