@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         // C modules: imported only by Kafka and Postgres.
@@ -69,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "Contracts",
-            dependencies: ["Kafka"],
+            dependencies: ["Kafka", .product(name: "Tracing", package: "swift-distributed-tracing")],
             swiftSettings: strict
         ),
         .target(
