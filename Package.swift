@@ -95,6 +95,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -147,7 +148,8 @@ let package = Package(
             name: "choreo",
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "DeadLetters", "Services",
-                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations", "NetworkFaults",
+                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations",
+                "NetworkFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,7 +192,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsumersTests",
-            dependencies: ["Consumers", "ChoreoTestSupport"],
+            dependencies: [
+                "Consumers", "ChoreoTestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -151,6 +151,7 @@ extension ConsumerRuntime {
                         instruments.retried.increment()
                     }
                     logDelivered(outgoing[index])
+                    DeadLetterSpan.record(outgoing[index], group: configuration.group)
                 case .failure(let error) where error.isFatal || error.code == .fatal:
                     fatal = error
                     again.append(index)

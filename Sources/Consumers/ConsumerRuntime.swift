@@ -42,29 +42,19 @@ public final class ConsumerRuntime: Service, Sendable {
     /// The open database connection, for `closeConnectionAfterGrace()`.
     let currentConnection = Mutex<PostgresConnection?>(nil)
     let batchTransaction: BatchTransaction
+    /// Order-preserving mode's tables; `nil` otherwise.
+    let parking: ParkingLot?
 
     public init(configuration: ConsumerConfiguration, logger: Logger? = nil) throws {
         self.configuration = try configuration.validated()
         self.logger = logger ?? Logger(label: "choreo.consumer.\(configuration.group)")
         self.instruments = ConsumerInstruments(group: configuration.group)
-        let retryDelays = Dictionary(
-            configuration.retry.delays.map { (RetryPolicy.retryTopic(group: configuration.group, delay: $0), $0) },
-            uniquingKeysWith: { first, _ in first })
-        self.classifier = MessageClassifier(
-            registry: configuration.registry, upcasters: configuration.upcasters,
-            handlers: configuration.handlers, retryDelays: retryDelays,
-            ownTopics: [ConsumerConfiguration.replayTopic(group: configuration.group)],
-            topicTypes: configuration.topicTypes, limits: configuration.limits)
-        let producerLimits = KafkaProducerConfiguration(client: configuration.kafka)
-        self.router = FailureRouter(
-            group: configuration.group, retry: configuration.retry,
-            deadLetterTopic: configuration.resolvedDeadLetterTopic, retryDelays: retryDelays,
-            maxMessageBytes: producerLimits.maxMessageBytes, maxHeaderBytes: producerLimits.maxHeaderBytes)
-        self.batchTransaction = BatchTransaction(
-            group: configuration.group, writer: configuration.writer, optimistic: configuration.optimisticBatches,
-            parking: configuration.preserveKeyOrder
-                ? ParkingLot(group: configuration.group, classifier: classifier, logger: self.logger) : nil,
-            handlerDuration: instruments.handlerDuration)
+        let pipeline = ConsumerPipeline(
+            configuration: self.configuration, instruments: instruments, logger: self.logger)
+        self.classifier = pipeline.classifier
+        self.router = pipeline.router
+        self.parking = pipeline.parking
+        self.batchTransaction = pipeline.transaction
     }
 
     /// Counters since start. Safe from any task.
@@ -189,7 +179,7 @@ public final class ConsumerRuntime: Service, Sendable {
     /// publications of released events that failed, and applies parked events whose
     /// blocker was released. Transient failures are left for the next check.
     private func releaseOrphans(state: inout LoopState) async throws {
-        guard let parking = batchTransaction.parking,
+        guard let parking,
             state.lastOrphanCheck.map({ ContinuousClock.now - $0 >= .seconds(5) }) ?? true
         else { return }
         state.lastOrphanCheck = .now
@@ -201,9 +191,8 @@ public final class ConsumerRuntime: Service, Sendable {
             for key in try await parking.orphanedKeys(on: database) {
                 let transaction = batchTransaction
                 let released = try await database.withTransaction { tx in
-                    var released = try await parking.release(key: key, blocker: nil, on: tx) { planned in
-                        try await transaction.handle(planned, savepoint: true, buffer: nil, on: tx)
-                    }
+                    var released = try await transaction.release(
+                        key: key, blocker: nil, savepoint: true, buffer: nil, on: tx)
                     if let failure = released.failure {
                         let failed = [failure.planned.event.envelope.id]
                         try await tx.execute(
@@ -221,7 +210,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 configuration._afterParkedPublicationCommit?()
                 await publishParked(state: &state)
             }
-        } catch  where TransientFailure.isTransient(error) {
+        } catch  where isTransient(error) {
             logger.debug("releasing parked events deferred", metadata: ["error": "\(error)"])
         }
     }
@@ -229,7 +218,7 @@ public final class ConsumerRuntime: Service, Sendable {
     /// Publishes the recorded publications (`parked_publications`) and deletes those
     /// delivered. What cannot be delivered now stays for the next check.
     func publishParked(state: inout LoopState) async {
-        guard let parking = batchTransaction.parking else { return }
+        guard let parking else { return }
         do {
             let database = try await connection(&state)
             let publications = try await parking.publications(on: database)
@@ -296,7 +285,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 }
                 state.backoff = configuration.initialBackoff
                 return
-            } catch  where TransientFailure.isTransient(error) {
+            } catch  where isTransient(error) {
                 stats.withLock { $0.transientFailures += 1 }
                 instruments.transientFailures.increment()
                 if !failing {
