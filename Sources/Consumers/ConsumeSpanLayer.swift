@@ -5,14 +5,24 @@ import Tracing
 /// `consume <type>`, a child of the event's `traceparent` (a new trace when it has none),
 /// with the OpenTelemetry messaging attributes. It is the active span for the rest of the
 /// chain, so the handler span and anything the layers inside start are its children.
+///
+/// With no instrument bootstrapped (the default), spans and propagation are no-ops, and
+/// the layer only calls `next`: it costs one look-up per event.
 struct ConsumeSpanLayer: ConsumerMiddleware {
     func handle(_ event: ConsumedEvent, context: HandlerContext, next: EventHandler) async throws {
+        guard Self.isTracing else { return try await next(event, context) }
         let parent = TraceContextPropagation.context(
             traceparent: event.envelope.traceparent, tracestate: event.envelope.extensions["tracestate"])
         try await withSpan("consume \(event.envelope.type)", context: parent, ofKind: .consumer) { span in
             if span.isRecording { Self.describe(event, group: context.group, on: span) }
             try await next(event, context)
         }
+    }
+
+    /// Whether an instrument is active (bootstrapped, or bound to the task with `withTracer`).
+    static var isTracing: Bool {
+        let instrument = InstrumentationSystem.instrument
+        return !(instrument is NoOpInstrument || instrument is NoOpTracer)
     }
 
     /// Sets the messaging attributes of `event` on `span`.

@@ -13,8 +13,8 @@ import Logging
 ///    through its chain, in one transaction per batch;
 /// 5. ``FailureRouter`` — a failed or rejected message → its retry or dead letter.
 ///
-/// The runtime polls, runs the stages in that order for each batch, publishes what the
-/// router built, and commits offsets.
+/// The runtime polls, runs the stages in that order for each batch (inside
+/// ``BatchMetricsLayer``), publishes what the router built, and commits offsets.
 struct ConsumerPipeline: Sendable {
     let classifier: MessageClassifier
     let parking: ParkingLot?

@@ -9,6 +9,7 @@ import Tracing
 /// the batch's failures are published).
 enum DeadLetterSpan {
     static func record(_ outgoing: Outgoing, group: String) {
+        guard ConsumeSpanLayer.isTracing else { return }
         let traceparent = RetryHeaders.value("traceparent", in: outgoing.source.headers)
         let parent = TraceContextPropagation.context(traceparent: traceparent)
         let name = outgoing.isDeadLetter ? "dead-letter" : "retry"

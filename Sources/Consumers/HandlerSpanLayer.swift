@@ -5,6 +5,7 @@ import Tracing
 /// span while the handler runs, so events the handler emits carry its trace context.
 struct HandlerSpanLayer: ConsumerMiddleware {
     func handle(_ event: ConsumedEvent, context: HandlerContext, next: EventHandler) async throws {
+        guard ConsumeSpanLayer.isTracing else { return try await next(event, context) }
         try await withSpan("handle \(event.envelope.type)", ofKind: .internal) { span in
             if span.isRecording { span.attributes["choreo.handler.group"] = context.group }
             try await next(event, context)
