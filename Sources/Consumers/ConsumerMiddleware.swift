@@ -4,7 +4,7 @@
 /// The runtime composes the group's layers once, at start, into one chain per handled type:
 ///
 /// ```
-/// consume span → metrics → your middleware (in the order added) → handler span → handler
+/// consume span → your middleware (in the order added) → handler span → handler metrics → handler
 /// ```
 ///
 /// Each layer receives the event, the handler context and `next`, the rest of the chain.
