@@ -27,7 +27,9 @@ struct ConsumerTracingTests {
         return envelope
     }
 
-    @Test("a consume span continues the event's traceparent, the handler span is its child and active in the handler")
+    @Test(
+        "a consume span continues the event's traceparent; middleware runs in it; the handler span is its child, active in the handler"
+    )
     func consumeAndHandlerSpans() async throws {
         try await ConsumerTestHarness.with { harness in
             let tracer = W3CTestTracer()
@@ -36,9 +38,15 @@ struct ConsumerTracingTests {
                 inHandler.withLock { $0 = TraceContextPropagation.traceparent() }
                 try await ConsumerTestHarness.recordEffect(event, context)
             }
+            let inMiddleware = Mutex<String?>(nil)
+            var configuration = harness.configuration(handler: handler)
+            configuration.use { event, context, next in
+                inMiddleware.withLock { $0 = TraceContextPropagation.traceparent() }
+                try await next(event, context)
+            }
             let event = try await Self.publishTraced(harness, key: "K", seq: 1)
             try await withTracer(tracer) {
-                try await harness.withRuntime(harness.configuration(handler: handler)) { runtime in
+                try await harness.withRuntime(configuration) { runtime in
                     try await waitUntil(timeout: .seconds(30)) { runtime.metrics.handled == 1 }
                 }
             }
@@ -62,7 +70,9 @@ struct ConsumerTracingTests {
             let handle = try #require(spans.first { $0.operationName == "handle test.event.v1" })
             #expect(handle.traceID == Self.traceID)
             #expect(handle.parentSpanID == consume.spanID)
-            // What an event emitted by the handler would inherit: the handler span.
+            // A user middleware runs inside the consume span, the handler inside the handler span:
+            // what an event emitted by the handler inherits.
+            #expect(inMiddleware.withLock { $0 } == "00-\(Self.traceID)-\(consume.spanID)-01")
             #expect(inHandler.withLock { $0 } == "00-\(Self.traceID)-\(handle.spanID)-01")
         }
     }
