@@ -27,13 +27,14 @@ import Testing
             from: Data(
                 """
                 {"group":"\(group)","service":"host-clients","topics":["\(topic)"],"handles":["test.event.v1"],
-                 "instances":\(Self.instances),"batchSize":50,"retry":{"delays":["1s"]}}
+                 "instances":\(Self.instances),"batchSize":50,"retry":{"delays":["1m"]}}
                 """.utf8))
         let topics = [
-            (topic, Self.partitions), (RetryPolicy.retryTopic(group: group, delay: .seconds(1)), 1),
+            (topic, Self.partitions), (RetryPolicy.retryTopic(group: group, delay: .seconds(60)), 1),
             (RetryPolicy.deadLetterTopic(group: group), 1), (RetryPolicy.replayTopic(group: group), 1),
         ]
-        // Every event fails (a retriable error): each instance publishes a retry per event.
+        // Every event fails (a retriable error): each instance publishes a retry per event,
+        // due after the test (so nothing is dead-lettered meanwhile).
         let service = ServiceDescription(
             name: "host-clients", migrations: [], handlers: [TestContracts.v1: { _, _ in throw Flaky() }])
         try await withScratchDatabase { scratch in
