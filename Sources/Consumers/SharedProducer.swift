@@ -9,9 +9,9 @@ import Synchronization
 /// - The handle is created by ``open()`` (each consumer instance calls it when it starts,
 ///   so a configuration error stops it at once) or by the first send.
 /// - After a fatal error (librdkafka 2.0.2 can raise a spurious OUT_OF_ORDER_SEQUENCE on an
-///   idempotent producer) the first send that finds the handle failed replaces it — once,
-///   however many instances saw the error; the others send on the replacement. The failed
-///   handle is shut down as soon as no send is using it.
+///   idempotent producer) the first send that gets it retires the handle — once, however
+///   many instances saw the error — and the next send creates the replacement, which every
+///   instance then uses. The failed handle is shut down as soon as no send is using it.
 /// - ``shutdown()`` flushes and shuts down every handle; later sends fail with `.closed`.
 ///   Its owner calls it after every instance using it has stopped.
 public final class SharedProducer: Sendable {
@@ -53,12 +53,14 @@ public final class SharedProducer: Sendable {
     }
 
     /// Publishes `messages` and waits for every delivery report (result `i` is message
-    /// `i`'s). When the handle cannot be had (shut down, or librdkafka refuses to create
-    /// it) every result is that error.
+    /// `i`'s). When a result is a fatal error, the handle is retired (unless another send
+    /// already replaced it) and the next send gets a new one: the caller sees the fatal
+    /// results and sends again. When no handle can be had (shut down, or librdkafka refuses
+    /// to create one) every result is that error.
     public func sendBatch(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         let producer: KafkaProducer
         do {
-            producer = try await checkOut()
+            producer = try checkOut()
         } catch {
             let failure =
                 error as? KafkaError
@@ -66,6 +68,10 @@ public final class SharedProducer: Sendable {
             return messages.map { _ in .failure(failure) }
         }
         let results = await producer.sendBatch(messages)
+        for case .failure(let error) in results where error.isFatal || error.code == .fatal {
+            retire(producer, after: error)
+            break
+        }
         await checkIn(producer)
         return results
     }
@@ -90,31 +96,29 @@ public final class SharedProducer: Sendable {
             code: .outOfOrderSequenceNumber, reason: "injected by a test")
     }
 
-    /// The current handle, created when there is none or replacing one that failed; counted
-    /// as in use until `checkIn`.
-    private func checkOut() async throws -> KafkaProducer {
-        let (producer, failed, unused) = try state.withLock {
-            state -> (KafkaProducer, KafkaError?, [KafkaProducer]) in
-            var failed: KafkaError?
-            if let current = state.current, let fatal = current.fatalError {
-                failed = fatal
-                state.current = nil
-                state.retired.append(current)
-            }
+    /// The current handle (created when there is none), counted as in use until `checkIn`.
+    private func checkOut() throws -> KafkaProducer {
+        try state.withLock { state in
             let producer = try current(&state)
             state.users[ObjectIdentifier(producer), default: 0] += 1
-            let users = state.users
-            let unused = state.retired.filter { users[ObjectIdentifier($0)] == nil }
-            state.retired.removeAll { users[ObjectIdentifier($0)] == nil }
-            return (producer, failed, unused)
+            return producer
         }
-        if let failed {
+    }
+
+    /// After a fatal error on `producer`: unless it was replaced already (another instance
+    /// saw the same error first), it stops being current and is shut down after its last send.
+    private func retire(_ producer: KafkaProducer, after error: KafkaError) {
+        let retired = state.withLock { state -> Bool in
+            guard state.current === producer else { return false }
+            state.current = nil
+            state.retired.append(producer)
+            return true
+        }
+        if retired {
             logger.warning(
-                "fatal error on the consumers' shared producer; replaced it (once for every instance)",
-                metadata: ["error": "\(failed)"])
+                "fatal error on the consumers' shared producer; replacing it (once for every instance)",
+                metadata: ["error": "\(error)"])
         }
-        for handle in unused { await handle.shutdown() }
-        return producer
     }
 
     /// The current handle, created when there is none.

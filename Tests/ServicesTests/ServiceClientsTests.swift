@@ -91,6 +91,8 @@ import Testing
                             consumer.metrics.retried > retried
                         }
                     }
+                    // Some instance(s) got the fatal error; the handle was replaced once for all.
+                    #expect(hosted.consumers.map(\.metrics.producerRecreations).reduce(0, +) >= 1)
                     #expect(hosted.clients.producer.handlesCreated == 2)
                     #expect(try await sessions() <= pool.maxConnections)
                     #expect(pool.openConnections == 2 + Self.instances)
