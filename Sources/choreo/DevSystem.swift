@@ -77,9 +77,10 @@ struct DevSystem {
                             + DevWorkers.present(),
                         environment: childEnvironment(broker), logger: logger)))
         } else {
-            // Relays first and consumers after: the group stops in reverse order, so every
-            // consumer stops before any relay.
+            // Clients first, relays next and consumers after: the group stops in reverse order,
+            // so every consumer stops before any relay, and the clients they share close last.
             let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
+            services += hosted.map { .init(service: $0.clients) }
             relays = hosted.map(\.relay)
             services += relays.map { .init(service: $0) }
             consumers = hosted.flatMap(\.consumers)
