@@ -21,6 +21,8 @@ final class DevDriver: Service, Sendable {
         var settle: Duration
         var statusInterval: Duration
         var customers: Int
+        /// How long to wait for the system to be ready before seeding.
+        var readyTimeout: Duration = .seconds(60)
     }
 
     let settings: Settings
@@ -57,6 +59,8 @@ final class DevDriver: Service, Sendable {
         let admin = try KafkaAdmin(configuration: parts.kafka, logger: logger)
         var failure: (any Error)?
         do {
+            // Known topics: a command's first send is not held ~1 s for the topic's metadata.
+            try await producer.prefetchMetadata(topics: parts.topics)
             try await body(connections, producer, admin)
         } catch is CancellationError {
         } catch {
@@ -133,8 +137,13 @@ final class DevDriver: Service, Sendable {
         }
     }
 
-    /// Adds stock, registers the customers and waits until Orders and Payments know them.
+    /// Waits until the system is ready (every group joined, every relay up: `parts.readiness`)
+    /// and says so; then adds stock, registers the customers and waits until Orders and
+    /// Payments know them.
+    /// - Throws: `ServiceError` naming what was not ready after `settings.readyTimeout`.
     func seed(_ traffic: DevTraffic, connections: DevConnections, producer: KafkaProducer) async throws {
+        try await parts.readiness.wait(timeout: settings.readyTimeout)
+        say(String(format: "ready in %.1f s", (ContinuousClock.now - parts.startedAt).seconds))
         let inventory = try await connections.connection("inventory")
         for sku in DevTraffic.skus {
             try await InventoryService.addStock(sku: sku.name, quantity: sku.stock, on: inventory)
@@ -149,8 +158,6 @@ final class DevDriver: Service, Sendable {
             }
             try await group.waitForAll()
         }
-        let ready = ContinuousClock.now + .seconds(30)
-        while !parts.consumersReady() && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(50)) }
         let ids = traffic.customers.map(\.id)
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
