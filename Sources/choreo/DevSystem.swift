@@ -35,6 +35,8 @@ struct DevSystem {
         var topics: [String] = []
         /// When the system started, for "ready in X s".
         var startedAt = ContinuousClock.now
+        /// Where the status panel reads the metrics.
+        var metrics = DevMetricsSource()
     }
 
     /// Builds and runs everything; returns after the driver returned and everything stopped,
@@ -114,7 +116,7 @@ struct DevSystem {
             readiness: DevReadiness(
                 checks: (processes ? [] : [.consumers(consumers), .relays(relays)])
                     + (childPorts.isEmpty ? [] : [.children(childPorts)])),
-            topics: catalog.topics.map(\.name), startedAt: startedAt)
+            topics: catalog.topics.map(\.name), startedAt: startedAt, metrics: DevMetricsSource(ports: childPorts.map(\.port)))
         // The driver stops first; when it returns (the run is over) the group shuts down.
         services.append(.init(service: makeDriver(parts), successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(
