@@ -148,7 +148,8 @@ let package = Package(
             name: "choreo",
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Topics", "Outbox", "Consumers", "DeadLetters", "Services",
-                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations", "NetworkFaults",
+                "EventLog", "Customers", "Orders", "Inventory", "Payments", "Notifications", "Operations",
+                "NetworkFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -30,7 +30,8 @@ public final class DeadLetterGauge: Sendable {
             for pair in Set(gauges.keys).union(now.keys) {
                 let gauge =
                     gauges[pair]
-                    ?? Gauge(label: "choreo_dead_letters", dimensions: [("status", pair.status), ("reason", pair.reason)])
+                    ?? Gauge(
+                        label: "choreo_dead_letters", dimensions: [("status", pair.status), ("reason", pair.reason)])
                 gauges[pair] = gauge
                 gauge.record(now[pair] ?? 0)
             }

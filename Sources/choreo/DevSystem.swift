@@ -88,7 +88,8 @@ struct DevSystem {
             services.append(
                 .init(
                     service: ChildServices(
-                        children: try (hosts.map { ($0.service.name, ["service", "run", $0.service.name]) }
+                        children: try
+                            (hosts.map { ($0.service.name, ["service", "run", $0.service.name]) }
                             + DevWorkers.present()).map(withOpsPort),
                         environment: childEnvironment(broker), logger: logger)))
         } else {
@@ -116,7 +117,8 @@ struct DevSystem {
             readiness: DevReadiness(
                 checks: (processes ? [] : [.consumers(consumers), .relays(relays)])
                     + (childPorts.isEmpty ? [] : [.children(childPorts)])),
-            topics: catalog.topics.map(\.name), startedAt: startedAt, metrics: DevMetricsSource(ports: childPorts.map(\.port)))
+            topics: catalog.topics.map(\.name), startedAt: startedAt,
+            metrics: DevMetricsSource(ports: childPorts.map(\.port)))
         // The driver stops first; when it returns (the run is over) the group shuts down.
         services.append(.init(service: makeDriver(parts), successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(

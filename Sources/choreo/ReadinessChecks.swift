@@ -59,7 +59,8 @@ extension ReadinessCheck {
     static func deadLetterWorker(_ worker: DeadLetterWorker) -> ReadinessCheck {
         ReadinessCheck(name: "consumers") {
             worker.hasJoinedGroup
-                ? .init(ready: true) : .init(ready: false, detail: "not joined: \(worker.configuration.consumerGroupID)")
+                ? .init(ready: true)
+                : .init(ready: false, detail: "not joined: \(worker.configuration.consumerGroupID)")
         }
     }
 
