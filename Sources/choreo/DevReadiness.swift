@@ -33,7 +33,7 @@ struct DevReadiness: Sendable {
                 throw ServiceError(
                     code: .stopped,
                     message:
-                        "the system was not ready within \(Int(timeout.seconds)) s; not ready: \(failing.joined(separator: "; "))",
+                        "the system was not ready within \(String(format: "%g", timeout.seconds)) s; not ready: \(failing.joined(separator: "; "))",
                     isRetriable: true)
             }
             try await Task.sleep(for: interval)
