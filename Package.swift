@@ -133,6 +133,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Consumers", "Topics",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -201,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServicesTests",
-            dependencies: ["Services", "EventLog", "Inventory", "Topics", "ChoreoTestSupport"],
+            dependencies: ["Services", "EventLog", "Inventory", "Orders", "Operations", "Topics", "ChoreoTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -73,11 +73,15 @@ struct BatchTransaction: Sendable {
             attempts: while true {
                 var processedInsert: Int?
                 do {
-                    var outcome = try await connection.withTransaction { tx in
-                        try await runInTransaction(
-                            items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
-                            processedInsert: &processedInsert, on: tx)
+                    let committed = AfterCommitActions()
+                    var outcome = try await AfterCommitActions.$current.withValue(committed) {
+                        try await connection.withTransaction { tx in
+                            try await runInTransaction(
+                                items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
+                                processedInsert: &processedInsert, on: tx)
+                        }
                     }
+                    committed.run()
                     outcome.duplicates += inBatchDuplicates
                     return outcome
                 } catch let failed as HandlerFailed {
@@ -106,12 +110,16 @@ struct BatchTransaction: Sendable {
             }
         }
         let failures = knownFailures
-        var outcome = try await connection.withTransaction { tx in
-            var processedInsert: Int?
-            return try await runInTransaction(
-                items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
-                processedInsert: &processedInsert, on: tx)
+        let committed = AfterCommitActions()
+        var outcome = try await AfterCommitActions.$current.withValue(committed) {
+            try await connection.withTransaction { tx in
+                var processedInsert: Int?
+                return try await runInTransaction(
+                    items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
+                    processedInsert: &processedInsert, on: tx)
+            }
         }
+        committed.run()
         outcome.duplicates += inBatchDuplicates
         outcome.redone = optimistic
         return outcome
@@ -240,15 +248,20 @@ struct BatchTransaction: Sendable {
             }
         }
         do {
+            // The handler's after-commit actions join the transaction's once its savepoint held.
+            let actions = AfterCommitActions()
             try await tx.withSavepoint { savepoint in
                 let own = OutboxBuffer()
-                try await planned.handler(
-                    planned.event,
-                    HandlerContext(
-                        connection: savepoint, group: group, writer: writer, cause: planned.event.envelope, buffer: own)
-                )
+                try await AfterCommitActions.$current.withValue(actions) {
+                    try await planned.handler(
+                        planned.event,
+                        HandlerContext(
+                            connection: savepoint, group: group, writer: writer, cause: planned.event.envelope,
+                            buffer: own))
+                }
                 if let writer { try await writer.insert(own.drain(), on: savepoint) }
             }
+            AfterCommitActions.current?.absorb(actions)
             return nil
         } catch {
             if isTransient(error) { throw error }

@@ -222,6 +222,7 @@ public final class OutboxRelay: Service, Sendable {
     /// Active: holds the lock on `session`, listens there, works on `work`.
     /// Returns when stopping; throws when the database fails (the lock is then lost too).
     private func runActive(session: PostgresConnection, work: PostgresConnection) async throws {
+        await prefetchDeclaredTopics()
         stateLog.enter(.active, "outbox relay active", metadata: ["table": "\(schema.table)"])
         setActive(true)
         defer { setActive(false) }
@@ -367,6 +368,16 @@ public final class OutboxRelay: Service, Sendable {
             let producer = try KafkaProducer(configuration: configuration.producer, logger: logger)
             box = producer
             return producer
+        }
+    }
+
+    /// Fetches the declared topics' metadata into the producer before the first publish, so
+    /// that a topic's first event is not held ~1 s (see `KafkaProducer.prefetchMetadata`).
+    /// A failure costs only that delay.
+    private func prefetchDeclaredTopics() async {
+        guard let declared = configuration.declaredTopics else { return }
+        do { try await currentProducer().prefetchMetadata(topics: declared.values.flatMap { $0 }) } catch {
+            logger.debug("cannot prefetch the declared topics' metadata", metadata: ["error": "\(error)"])
         }
     }
 
