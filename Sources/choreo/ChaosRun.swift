@@ -311,7 +311,8 @@ final class ChaosRun: Sendable {
             report.secondReplayChanged = changes.count
             if !changes.isEmpty {
                 report.problems.append(
-                    "the second poison replay changed \(changes.count) counts: \(changes.prefix(5).joined(separator: "; "))")
+                    "the second poison replay changed \(changes.count) counts: \(changes.prefix(5).joined(separator: "; "))"
+                )
             }
         } catch {
             report.problems.append("--replay-poison failed: \(error)")
