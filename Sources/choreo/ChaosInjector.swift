@@ -43,6 +43,23 @@ final class ChaosInjector: Sendable {
     private let poison = Mutex([PoisonSent]())
     private let duplicates = Mutex([DuplicateSent]())
     private let failures = Mutex([String]())
+    private let timeline = Mutex([Window]())
+
+    /// A fault that touched one service (or, with `service` nil, every one) from `start`
+    /// to `end`: a kill until the restart, a black hole, brokers down, a PostgreSQL restart.
+    struct Window: Sendable {
+        var kind: ChaosFaultKind
+        var service: String?
+        var start: ContinuousClock.Instant
+        var end: ContinuousClock.Instant
+    }
+
+    /// The faults with a time window, in the order they ended.
+    var windows: [Window] { timeline.withLock { $0 } }
+
+    private func window(_ kind: ChaosFaultKind, _ service: String?, since start: ContinuousClock.Instant) {
+        timeline.withLock { $0.append(Window(kind: kind, service: service, start: start, end: .now)) }
+    }
 
     init(
         broker: EmbeddedKafkaCluster, processes: ChaosProcesses, proxies: [String: TCPProxy], producer: KafkaProducer,
@@ -102,9 +119,11 @@ final class ChaosInjector: Sendable {
             let until = min(end, ContinuousClock.now + .milliseconds(Int64(seconds * 1000)))
             try? await Task.sleep(until: until, clock: .continuous)
         }
+        let started = ContinuousClock.now
         switch fault.action {
         case .kill(let service, let restartAfter):
             guard let killed = await processes.kill(preferring: service) else { return }
+            defer { window(fault.kind, killed, since: started) }
             count(fault.kind)
             logger.notice("chaos: killed", metadata: ["service": "\(killed)"])
             await hold(restartAfter)
@@ -115,6 +134,7 @@ final class ChaosInjector: Sendable {
             for id in broker.brokerIDs { try? broker.setBrokerDown(id) }
             await hold(seconds)
             for id in broker.brokerIDs { try? broker.setBrokerUp(id) }
+            window(fault.kind, nil, since: started)
         case .brokerDown(let id, let seconds):
             count(fault.kind)
             logger.notice("chaos: broker down", metadata: ["broker": "\(id)", "seconds": "\(seconds)"])
@@ -135,6 +155,7 @@ final class ChaosInjector: Sendable {
             count(fault.kind)
             logger.notice("chaos: restarting PostgreSQL", metadata: ["command": "\(pgRestartCommand)"])
             await restartPostgres()
+            window(fault.kind, nil, since: started)
         case .partition(let service, let seconds):
             guard let proxy = proxies[service] else { return }
             count(fault.kind)
@@ -142,6 +163,7 @@ final class ChaosInjector: Sendable {
             proxy.mode = .blackHole
             await hold(seconds)
             proxy.mode = .pass
+            window(fault.kind, service, since: started)
         case .poison(let kind):
             count(fault.kind)
             await injectPoison(kind)

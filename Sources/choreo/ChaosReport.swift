@@ -48,6 +48,8 @@ struct ChaosReport: Encodable, Sendable {
     var invariants: [InvariantResult] = []
     var maxPartitionBlockedS = 0.0
     var maxPartitionBlockedAt: String?
+    /// What the longest-blocked partition's group went through meanwhile (see `ChaosRun.explain`).
+    var maxPartitionBlockedWhy: String?
     var settled = false
     /// From the end of the faults until the system settled (or the settle timeout).
     var settleS = 0.0
@@ -61,7 +63,8 @@ struct ChaosReport: Encodable, Sendable {
         case deadLettersStored, poisonReplayed, poisonDiscarded, secondReplayChanged
         case poisonInjected, poisonNotDeadLettered, poisonDeadLetteredAgain, unexpectedDeadLetters, lostEvents,
             lostEventExamples, brokerLostRecords, duplicateEffects
-        case invariantViolations, invariants, maxPartitionBlockedS, maxPartitionBlockedAt, settled, settleS
+        case invariantViolations, invariants, maxPartitionBlockedS, maxPartitionBlockedAt, maxPartitionBlockedWhy,
+            settled, settleS
         case problems, passed
     }
 
@@ -97,6 +100,7 @@ struct ChaosReport: Encodable, Sendable {
         try container.encode(invariants, forKey: .invariants)
         try container.encode((maxPartitionBlockedS * 10).rounded() / 10, forKey: .maxPartitionBlockedS)
         try container.encodeIfPresent(maxPartitionBlockedAt, forKey: .maxPartitionBlockedAt)
+        try container.encodeIfPresent(maxPartitionBlockedWhy, forKey: .maxPartitionBlockedWhy)
         try container.encode(settled, forKey: .settled)
         try container.encode((settleS * 10).rounded() / 10, forKey: .settleS)
         try container.encode(problems, forKey: .problems)
@@ -149,6 +153,7 @@ struct ChaosReport: Encodable, Sendable {
             (
                 "longest blocked",
                 String(format: "%.1f s", maxPartitionBlockedS) + (maxPartitionBlockedAt.map { " (\($0))" } ?? "")
+                    + (maxPartitionBlockedWhy.map { ": \($0)" } ?? "")
             ),
             ("settle", (settled ? "settled in " : "NOT settled after ") + String(format: "%.1f s", settleS)),
         ]

@@ -241,6 +241,7 @@ final class ChaosRun: Sendable {
         report.maxPartitionBlockedAt = longest.position.map {
             "\($0.group) \($0.partition.topic)[\($0.partition.partition)]"
         }
+        report.maxPartitionBlockedWhy = explain(longest, windows: injector.windows)
         report.kills = await processes.kills
         report.restarts = await processes.restarts
         report.unexpectedExits = await processes.unexpectedExits
@@ -343,6 +344,36 @@ final class ChaosRun: Sendable {
         report.problems.append(
             "after \(what) the system did not settle: \(reading.inFlight(sent: 0))"
                 + (failing.isEmpty ? "" : "; invariants failing: \(failing.joined(separator: ", "))"))
+    }
+
+    /// What happened to the longest-blocked partition's group while it was blocked: its
+    /// lag, whether the group committed elsewhere meanwhile, and the faults that touched its
+    /// service (kills, seconds its database was black-holed) or everything (brokers down,
+    /// PostgreSQL restarts) in that window.
+    func explain(_ longest: ChaosPartitionWatch.Longest, windows: [ChaosInjector.Window]) -> String? {
+        guard let position = longest.position, let since = longest.since, let until = longest.until else { return nil }
+        let service = environment.groups.first { $0.group == position.group }?.service
+        let overlapping = windows.filter { $0.start < until && $0.end > since }
+        func seconds(_ window: ChaosInjector.Window) -> Double {
+            (min(window.end, until) - max(window.start, since)).seconds
+        }
+        let mine = overlapping.filter { $0.service == service }
+        let kills = mine.filter { $0.kind == .kill }
+        let blackHoled = mine.filter { $0.kind == .partition }.map(seconds).reduce(0, +)
+        let down = kills.map(seconds).reduce(0, +)
+        let everything = overlapping.filter { $0.service == nil }
+        var parts = [
+            "lag \(longest.lag) at its end",
+            longest.groupProgressed
+                ? "the group committed on other partitions meanwhile" : "the group committed nowhere meanwhile",
+            "\(service ?? position.group) killed \(kills.count) times (\(Int(down)) s down before restarts)",
+            "its database black-holed \(Int(blackHoled)) s",
+        ]
+        let brokerOutages = everything.filter { $0.kind == .brokerDown }.count
+        if brokerOutages > 0 { parts.append("every broker down \(brokerOutages) times") }
+        let restarts = everything.filter { $0.kind == .pgRestart }.count
+        if restarts > 0 { parts.append("PostgreSQL restarted \(restarts) times") }
+        return parts.joined(separator: "; ")
     }
 
     /// Fills the report's outcome from the last reading, the dead-letter topics and the
