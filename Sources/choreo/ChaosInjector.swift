@@ -208,19 +208,33 @@ final class ChaosInjector: Sendable {
         }
     }
 
+    /// Runs `--pg-restart-command` and waits for it to end.
+    ///
+    /// Found by the first pg-restart run: Foundation learns that a child ended when the
+    /// descriptors it inherited are closed, and the server that `pg_ctl restart` leaves
+    /// running inherited them too — the wait never ended (and, once the faults stopped and
+    /// the wait was cancelled, spun). So the command runs in a shell that first closes every
+    /// descriptor above 2, with standard input, output and error on /dev/null, and its end is
+    /// awaited through the termination handler, which cancellation does not cut short.
     private func restartPostgres() async {
         let process = Process()
-        process.executableURL = URL(filePath: "/bin/sh")
-        process.arguments = ["-c", pgRestartCommand]
-        do {
-            try process.run()
-            await ServiceProcess.waitForExit(process)
-            if process.terminationStatus != 0 {
-                record("pg-restart: the command exited with status \(process.terminationStatus)")
+        process.executableURL = URL(filePath: "/bin/bash")
+        process.arguments = [
+            "-c",
+            #"( for fd in /proc/$BASHPID/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; exec /bin/sh -c "$1" )"#,
+            "bash", pgRestartCommand,
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let status: Int32? = await withCheckedContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                record("pg-restart: \(error)")
+                continuation.resume(returning: nil)
             }
-        } catch {
-            record("pg-restart: \(error)")
         }
+        if let status, status != 0 { record("pg-restart: the command exited with status \(status)") }
     }
 
     private func count(_ kind: ChaosFaultKind) { counts.withLock { $0[kind, default: 0] += 1 } }
