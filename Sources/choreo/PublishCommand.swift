@@ -94,10 +94,15 @@ struct PublishCommand: AsyncParsableCommand {
         var configuration = KafkaProducerConfiguration(client: try kafka.configuration(root: project))
         configuration.messageTimeout = .seconds(15)
         let producer = try KafkaProducer(configuration: configuration)
-        defer { Task { await producer.shutdown() } }
-        let report = try await producer.send(
-            KafkaProducerMessage(
-                topic: destination, partition: nil, key: Array(key.utf8), value: bytes, headers: kafkaHeaders))
+        let report: KafkaDeliveryReport
+        do {
+            report = try await producer.send(
+                KafkaProducerMessage(
+                    topic: destination, partition: nil, key: Array(key.utf8), value: bytes, headers: kafkaHeaders))
+        } catch {
+            await producer.shutdown()
+            throw error
+        }
         await producer.shutdown()
         print(
             "published \(eventType) to \(report.topic) partition \(report.partition) offset \(report.offset) ce_id \(id.uuidString.lowercased())"
