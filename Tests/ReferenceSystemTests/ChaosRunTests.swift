@@ -96,6 +96,16 @@ import Testing
             // At least one kill every 5 s.
             #expect((report["kills"] as? Int ?? 0) >= 12, "\(report["kills"] ?? "")")
             #expect((report["orders_submitted"] as? Int ?? 0) > 0)
+            // The driver waits until every child is ready before the traffic and the faults,
+            // and its status lines read the children's metrics (each on its own ops port).
+            let ready = try #require(stdout.range(of: "ready in "), "no ready line: \(stdout.prefix(2_000))")
+            let statusLines = stdout.split(separator: "\n").filter { $0.hasPrefix("orders sent ") }
+            let firstStatus = try #require(stdout.range(of: "orders sent "), "no status line")
+            #expect(ready.lowerBound < firstStatus.lowerBound)
+            let confirmed = statusLines.compactMap { line in
+                line.firstMatch(of: /confirmed (\d+)/).flatMap { Int($0.1) }
+            }
+            #expect((confirmed.max() ?? 0) > 0, "\(statusLines)")
             #expect((report["duplicates_injected"] as? Int ?? 0) > 0)
             #expect(report["duplicates_suppressed"] as? Int == report["duplicates_injected"] as? Int)
             let deadLetters = report["dead_letters"] as? [String: Int] ?? [:]
