@@ -28,6 +28,14 @@ final class ChaosRun: Sendable {
     let opsDatabase: PostgresConfiguration
     let proxies: [String: TCPProxy]
     let processes: ChaosProcesses
+    /// Each child's operations port, by child name: the driver waits for each child's
+    /// `/health/ready` and the status line reads each child's `/metrics` (a restarted child
+    /// serves on the same port).
+    let opsPorts: [(name: String, port: Int)]
+    /// Every topic of the project, whose metadata the driver fetches before its first send.
+    let topics: [String]
+    /// When the run started, for "ready in X s".
+    let startedAt: ContinuousClock.Instant
     let logger: Logger
 
     /// The name of the run's dead-letter store database in `ServiceDatabase` terms.
@@ -38,7 +46,8 @@ final class ChaosRun: Sendable {
     private init(
         root: ProjectRoot, broker: EmbeddedKafkaCluster, kafka: KafkaConfiguration, environment: ServiceEnvironment,
         databases: [String: PostgresConfiguration], opsDatabase: PostgresConfiguration, proxies: [String: TCPProxy],
-        processes: ChaosProcesses, logger: Logger
+        processes: ChaosProcesses, opsPorts: [(name: String, port: Int)], topics: [String],
+        startedAt: ContinuousClock.Instant, logger: Logger
     ) {
         self.root = root
         self.broker = broker
@@ -48,10 +57,14 @@ final class ChaosRun: Sendable {
         self.opsDatabase = opsDatabase
         self.proxies = proxies
         self.processes = processes
+        self.opsPorts = opsPorts
+        self.topics = topics
+        self.startedAt = startedAt
         self.logger = logger
     }
 
     static func start(root: ProjectRoot, brokers: Int, proxied: Bool, logger: Logger) async throws -> ChaosRun {
+        let startedAt = ContinuousClock.now
         let catalog = try TopicCatalog.load(directory: root.topics)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         do {
@@ -83,13 +96,14 @@ final class ChaosRun: Sendable {
             let opsDatabase = try await Self.prepareOpsDatabase(logger: logger)
             childEnvironment["CHOREO_OPS_DATABASE_URL"] = Self.url(
                 of: opsDatabase, host: opsDatabase.host ?? "127.0.0.1", port: opsDatabase.port ?? 5432)
-            var children = databases.keys.sorted().map { (name: $0, arguments: ["service", "run", $0]) }
-            children += DevWorkers.present()
-            let processes = ChaosProcesses(children: children, environment: childEnvironment, logger: logger)
+            let children = try DevPorts.assign(
+                databases.keys.sorted().map { (name: $0, arguments: ["service", "run", $0]) } + DevWorkers.present())
+            let processes = ChaosProcesses(children: children.children, environment: childEnvironment, logger: logger)
             try await processes.startAll()
             return ChaosRun(
                 root: root, broker: broker, kafka: kafka, environment: environment, databases: databases,
-                opsDatabase: opsDatabase, proxies: proxies, processes: processes, logger: logger)
+                opsDatabase: opsDatabase, proxies: proxies, processes: processes, opsPorts: children.ports,
+                topics: catalog.topics.map(\.name), startedAt: startedAt, logger: logger)
         } catch {
             broker.shutdown()
             throw error
@@ -166,7 +180,9 @@ final class ChaosRun: Sendable {
             parts: DevSystem.Parts(
                 kafka: kafka,
                 writer: OutboxWriter(registry: environment.registry, source: "/choreo/dev", routes: environment.routes),
-                databases: databases, deadLetterTopics: deadLetterTopics, groups: groups, consumersReady: { true }),
+                databases: databases, deadLetterTopics: deadLetterTopics, groups: groups,
+                readiness: DevReadiness(checks: [.children(opsPorts)]), topics: topics, startedAt: startedAt,
+                metrics: DevMetricsSource(ports: opsPorts.map(\.port))),
             logger: logger)
         let injector = ChaosInjector(
             broker: broker, processes: processes, proxies: proxies, producer: producer,

@@ -3,7 +3,9 @@ import Postgres
 import Services
 
 /// `dev up`'s own connections to every service database (as `choreo-dev`), reopened when
-/// one was closed or found broken, so a database restart does not end the run.
+/// one was closed or found broken, so a database restart does not end the run: each one is
+/// checked with `SELECT 1` before it is handed out, and a lost one is opened again at once
+/// (not reported as unreadable on the caller's next read).
 actor DevConnections {
     private let configurations: [String: PostgresConfiguration]
     private let logger: Logger
@@ -18,6 +20,11 @@ actor DevConnections {
 
     /// A live connection to every service database, by service name.
     func all() async throws -> [String: PostgresConnection] {
+        for connection in open.values where !connection.isClosed {
+            // A session the server ended (a restart, a terminated backend) fails here and is
+            // marked closed, so it is reopened below.
+            _ = try? await connection.query("SELECT 1")
+        }
         for (service, configuration) in configurations where open[service]?.isClosed ?? true {
             if let stale = open.removeValue(forKey: service) { await stale.close() }
             open[service] = try await PostgresConnection.connect(configuration: configuration, logger: logger)

@@ -1,7 +1,18 @@
 import Foundation
 
-/// Ports for `dev up`'s child processes' operations endpoints.
+/// Ports for the child processes' operations endpoints (`dev up`, `chaos`).
 enum DevPorts {
+    /// Each child's `choreo` arguments with `--ops-port <a free port>` appended, and the
+    /// ports by child name (for `ReadinessCheck.children` and `DevMetricsSource`). A child
+    /// restarted with the same arguments serves on the same port.
+    /// - Throws: `POSIXError` when no socket can be bound.
+    static func assign(
+        _ children: [(name: String, arguments: [String])]
+    ) throws -> (children: [(name: String, arguments: [String])], ports: [(name: String, port: Int)]) {
+        let ports = try children.map { (name: $0.name, port: try free()) }
+        return (zip(children, ports).map { ($0.name, $0.arguments + ["--ops-port", "\($1.port)"]) }, ports)
+    }
+
     /// A TCP port on 127.0.0.1 that is free now: the system picks it for a socket that is
     /// closed at once, for a child to bind moments later.
     /// - Throws: `POSIXError` when no socket can be bound.

@@ -79,19 +79,14 @@ struct DevSystem {
         // Each child serves its operations endpoint on a port of its own, whose
         // /health/ready the driver waits for.
         var childPorts: [(name: String, port: Int)] = []
-        func withOpsPort(_ child: (name: String, arguments: [String])) throws -> (name: String, arguments: [String]) {
-            let port = try DevPorts.free()
-            childPorts.append((child.name, port))
-            return (child.name, child.arguments + ["--ops-port", "\(port)"])
-        }
         if processes {
+            let children = try DevPorts.assign(
+                hosts.map { ($0.service.name, ["service", "run", $0.service.name]) } + DevWorkers.present())
+            childPorts = children.ports
             services.append(
                 .init(
                     service: ChildServices(
-                        children: try
-                            (hosts.map { ($0.service.name, ["service", "run", $0.service.name]) }
-                            + DevWorkers.present()).map(withOpsPort),
-                        environment: childEnvironment(broker), logger: logger)))
+                        children: children.children, environment: childEnvironment(broker), logger: logger)))
         } else {
             // Clients first, relays next and consumers after: the group stops in reverse order,
             // so every consumer stops before any relay, and the clients they share close last.
@@ -101,12 +96,13 @@ struct DevSystem {
             services += relays.map { .init(service: $0) }
             consumers = hosted.flatMap(\.consumers)
             services += consumers.map { .init(service: $0) }
-            let workers = try DevWorkers.present().map(withOpsPort)
-            if !workers.isEmpty {
+            let workers = try DevPorts.assign(DevWorkers.present())
+            childPorts = workers.ports
+            if !workers.children.isEmpty {
                 services.append(
                     .init(
-                        service: ChildServices(children: workers, environment: childEnvironment(broker), logger: logger)
-                    ))
+                        service: ChildServices(
+                            children: workers.children, environment: childEnvironment(broker), logger: logger)))
             }
         }
         let parts = Parts(
@@ -136,20 +132,5 @@ struct DevSystem {
 
     private func childEnvironment(_ broker: EmbeddedKafkaCluster) -> [String: String] {
         ["CHOREO_BOOTSTRAP_SERVERS": broker.bootstrapServers, "CHOREO_ROOT": root.url.path]
-    }
-}
-
-extension DevSystem.Parts {
-    /// For a caller that runs the services itself and can only say whether its consumers
-    /// are ready (`chaos`).
-    init(
-        kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
-        deadLetterTopics: [String], groups: [String: [String]], consumersReady: @escaping @Sendable () -> Bool
-    ) {
-        self.init(
-            kafka: kafka, writer: writer, databases: databases, deadLetterTopics: deadLetterTopics, groups: groups,
-            readiness: DevReadiness(checks: [
-                ReadinessCheck(name: "consumers") { consumersReady() ? .init(ready: true) : .init(ready: false) }
-            ]))
     }
 }

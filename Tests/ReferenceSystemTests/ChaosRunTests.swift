@@ -13,7 +13,16 @@ import Testing
         _ arguments: [String], timeout: Duration = .seconds(600),
         check: (Process, EndToEndTests.OutputFiles) throws -> Void
     ) async throws {
-        try await EndToEndTests().withRunDatabases { environment, _, server in
+        try await chaos({ _, _ in arguments }, timeout: timeout, check: check)
+    }
+
+    /// As above, the arguments made from the run's environment and its databases' names (by service).
+    private func chaos(
+        _ arguments: ([String: String], [String: String]) -> [String], timeout: Duration = .seconds(600),
+        check: (Process, EndToEndTests.OutputFiles) throws -> Void
+    ) async throws {
+        try await EndToEndTests().withRunDatabases { environment, databases, server in
+            let arguments = arguments(environment, databases)
             var ops = server
             ops.database = "choreo_chaos_ops_\(UUID().uuidString.prefix(8).lowercased())"
             var environment = environment
@@ -73,6 +82,30 @@ import Testing
         }
     }
 
+    @Test func theRunsOwnConnectionsLostDuringTheRunAreOpenedAgainBeforeTheSummaryReadsThem() async throws {
+        // A stand-in for a PostgreSQL restart that touches nothing but this run: the
+        // "restart" ends the run's own sessions (application_name choreo-dev) on its databases.
+        try await chaos(
+            { environment, databases in
+                let names = databases.values.sorted().map { "'\($0)'" }.joined(separator: ",")
+                let terminate =
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'choreo-dev' AND datname IN (\(names))"
+                let url = environment["CHOREO_ORDERS_DATABASE_URL"] ?? ""
+                return [
+                    "--duration", "10", "--seed", "1", "--faults", "pg-restart", "--json",
+                    "--pg-restart-command", "psql '\(url)' -qAtc \"\(terminate)\" >/dev/null",
+                ]
+            }, timeout: .seconds(300)
+        ) { process, output in
+            let report = try Self.report(output)
+            #expect(process.terminationStatus == 0, "\(output.stdout.suffix(3_000))")
+            #expect((report["faults"] as? [String: Int])?["pg-restart"] == 1)
+            #expect(report["fault_injection_failures"] as? [String] == [])
+            #expect(!output.stdout.contains("could not be read"), "\(output.stdout.suffix(3_000))")
+            #expect(output.stdout.contains("summary: completed"), "\(output.stdout.suffix(3_000))")
+        }
+    }
+
     @Test func aSixtySecondRunUnderEveryDefaultFaultKeepsEveryInvariantAndASecondPoisonReplayChangesNothing()
         async throws
     {
@@ -96,6 +129,16 @@ import Testing
             // At least one kill every 5 s.
             #expect((report["kills"] as? Int ?? 0) >= 12, "\(report["kills"] ?? "")")
             #expect((report["orders_submitted"] as? Int ?? 0) > 0)
+            // The driver waits until every child is ready before the traffic and the faults,
+            // and its status lines read the children's metrics (each on its own ops port).
+            let ready = try #require(stdout.range(of: "ready in "), "no ready line: \(stdout.prefix(2_000))")
+            let statusLines = stdout.split(separator: "\n").filter { $0.hasPrefix("orders sent ") }
+            let firstStatus = try #require(stdout.range(of: "orders sent "), "no status line")
+            #expect(ready.lowerBound < firstStatus.lowerBound)
+            let confirmed = statusLines.compactMap { line in
+                line.firstMatch(of: /confirmed (\d+)/).flatMap { Int($0.1) }
+            }
+            #expect((confirmed.max() ?? 0) > 0, "\(statusLines)")
             #expect((report["duplicates_injected"] as? Int ?? 0) > 0)
             #expect(report["duplicates_suppressed"] as? Int == report["duplicates_injected"] as? Int)
             let deadLetters = report["dead_letters"] as? [String: Int] ?? [:]
