@@ -58,7 +58,9 @@ struct DlqReplayCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let outcomes: [ReplayOutcome]
         do {
-            outcomes = try await ops.withStore { store in
+            // Each replay is a span; the exporter (when configured) flushes them before exit.
+            outcomes = try await TracingBootstrap.flushing(service: "dlq", logger: Logger(label: "choreo.dlq")) {
+                try await ops.withStore { store in
                 let records =
                     ids.isEmpty
                     ? try await store.list(try filters.filter(defaultLimit: 10_000_000, defaultStatus: .pending))
@@ -71,6 +73,7 @@ struct DlqReplayCommand: AsyncParsableCommand {
                 }
                 bar.finish()
                 return outcomes
+                }
             }
         } catch let error as DeadLetterError {
             await producer?.shutdown()

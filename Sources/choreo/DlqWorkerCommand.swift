@@ -27,6 +27,7 @@ struct DlqWorkerCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let logger = Logger(label: "choreo.dlq.worker")
+        let tracing = try TracingBootstrap.services(service: "dlq-worker", logger: logger)
         let project = try DlqProject.load(root.projectRoot)
         guard !project.specs.isEmpty else {
             throw CLI.failure(2, "no consumer groups declared in \(root.projectRoot.consumers.path)")
@@ -49,7 +50,8 @@ struct DlqWorkerCommand: AsyncParsableCommand {
             "dead-letter worker running",
             metadata: ["topics": "\(worker.configuration.deadLetterTopics.joined(separator: ","))"])
         let group = ServiceGroup(
-            configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: tracing + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
