@@ -99,6 +99,8 @@ def main() -> int:
     Handler.output = sys.argv[1]
     open(Handler.output, "a").close()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # A parent may have blocked these signals; this process must still stop on them.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     temporary = sys.argv[2] + ".tmp"
     with open(temporary, "w") as file:

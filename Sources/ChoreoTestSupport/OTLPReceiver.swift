@@ -86,8 +86,9 @@ public final class OTLPReceiver: Sendable {
         }
     }
 
+    /// Stops the receiver (SIGKILL: it has written every span it acknowledged) and removes its files.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }

@@ -64,7 +64,8 @@ public enum TraceContextPropagation {
         attributes: SpanAttributes = [:]
     ) -> any Span {
         startSpan(
-            operationName, continuing: header("traceparent", in: headers), tracestate: header("tracestate", in: headers),
+            operationName, continuing: header("traceparent", in: headers),
+            tracestate: header("tracestate", in: headers),
             ofKind: kind, attributes: attributes)
     }
 

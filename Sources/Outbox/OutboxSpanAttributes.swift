@@ -22,7 +22,9 @@ enum OutboxSpanAttributes {
     }
 
     /// The relay's `relay publish` span of one row.
-    static func publish(rowID: Int64, topic: String, key: String?, eventType: String, headers: [KafkaHeader], table: String)
+    static func publish(
+        rowID: Int64, topic: String, key: String?, eventType: String, headers: [KafkaHeader], table: String
+    )
         -> SpanAttributes
     {
         var attributes = SpanAttributes()

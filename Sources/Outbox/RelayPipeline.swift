@@ -394,7 +394,9 @@ struct RelayPipeline {
     mutating func abandon() async {
         for batch in inFlight {
             _ = await batch.deliveries.wait()
-            for span in batch.spans { span.fail(message: "abandoned: the relay lost its database; the row stays pending") }
+            for span in batch.spans {
+                span.fail(message: "abandoned: the relay lost its database; the row stays pending")
+            }
         }
         inFlight = []
         inFlightBytes = 0

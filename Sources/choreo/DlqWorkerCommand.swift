@@ -51,7 +51,8 @@ struct DlqWorkerCommand: AsyncParsableCommand {
             metadata: ["topics": "\(worker.configuration.deadLetterTopics.joined(separator: ","))"])
         let group = ServiceGroup(
             configuration: .init(
-                services: tracing + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: tracing + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         do {
             try await group.run()
         } catch {

@@ -84,7 +84,8 @@ struct ServiceRunCommand: AsyncParsableCommand {
         ]
         // The endpoint first: a group stops in reverse order, so it answers until the end.
         let services =
-            try tracing + operations.services(checks: checks, logger: logger) + hosted.ordered.map { .init(service: $0) }
+            try tracing + operations.services(checks: checks, logger: logger)
+            + hosted.ordered.map { .init(service: $0) }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -38,7 +38,8 @@ struct RelayTracingTests {
 
             let publishes = try receiver.spans().filter { $0.attribute("messaging.operation.name") == "relay.publish" }
             #expect(publishes.count == 2)
-            let span = try #require(publishes.first { $0.attribute("messaging.message.id") == UUIDText.lowercased(traced.id) })
+            let span = try #require(
+                publishes.first { $0.attribute("messaging.message.id") == UUIDText.lowercased(traced.id) })
             #expect(span.traceID == traceID, "the publish span is in the row's trace")
             #expect(span.parentSpanID == writeSpanID, "a child of the span that wrote the row")
             #expect(span.links.contains { $0.traceID == traceID && $0.spanID == writeSpanID }, "linked to it")
@@ -51,12 +52,14 @@ struct RelayTracingTests {
             #expect(span.attribute("messaging.kafka.offset") != nil)
             #expect(span.status != "STATUS_CODE_ERROR")
             // A row without a traceparent gets a root span of its own.
-            let root = try #require(publishes.first { $0.attribute("messaging.message.id") == UUIDText.lowercased(untraced.id) })
+            let root = try #require(
+                publishes.first { $0.attribute("messaging.message.id") == UUIDText.lowercased(untraced.id) })
             #expect(root.parentSpanID.isEmpty && root.links.isEmpty && root.traceID != traceID)
 
             // The relay publishes the row as written: the message keeps the stored traceparent.
             let messages = try await harness.reader.read(count: 2)
-            let message = try #require(messages.first { $0.key.map { String(decoding: $0, as: UTF8.self) } == "traced" })
+            let message = try #require(
+                messages.first { $0.key.map { String(decoding: $0, as: UTF8.self) } == "traced" })
             #expect(message.headers.first { $0.key == "traceparent" }?.stringValue == traceparent)
         }
     }

@@ -112,7 +112,8 @@ struct TracingEndToEndTests {
         #expect(write.attribute("cloudevents.event_type") == "customer.registered.v1")
         // The relay's publish: a child of the write, linked to it.
         let relay = try #require(
-            trace.first { $0.attribute("messaging.operation.name") == "relay.publish" }, "no relay publish:\n\(summary)")
+            trace.first { $0.attribute("messaging.operation.name") == "relay.publish" }, "no relay publish:\n\(summary)"
+        )
         #expect(relay.service == "choreo-customers")
         #expect(relay.parentSpanID == write.spanID)
         #expect(relay.links.contains { $0.spanID == write.spanID })
