@@ -98,6 +98,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -135,6 +136,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "Contracts", "Consumers", "Topics",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
@@ -197,12 +199,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsumersTests",
-            dependencies: ["Consumers", "ChoreoTestSupport"],
+            dependencies: [
+                "Consumers", "ChoreoTestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ServicesTests",
-            dependencies: ["Services", "EventLog", "Inventory", "Topics", "ChoreoTestSupport"],
+            dependencies: ["Services", "EventLog", "Inventory", "Orders", "Operations", "Topics", "ChoreoTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
 import Kafka
-import Metrics
+import Logging
 import Outbox
 import Postgres
 
@@ -16,13 +16,18 @@ import Postgres
 /// With `parking` (order-preserving mode), an event whose key is blocked by an earlier
 /// failed or dead-lettered event is parked instead of handled, and a blocker that succeeds
 /// releases its key's parked events in order, in the same transaction (see `ParkingLot`).
+///
+/// Each handler call goes through the group's middleware chain (``ConsumerMiddleware``),
+/// which the classifier attached to the event: the transaction only decides *whether* and
+/// *in which savepoint* an event is handled, never what happens around its handler.
 struct BatchTransaction: Sendable {
     let group: String
     let writer: OutboxWriter?
     let optimistic: Bool
     let parking: ParkingLot?
-    /// Records each handler call's duration (`choreo_consumer_handler_duration_seconds`).
-    var handlerDuration: Timer?
+    /// Re-reads parked events when their key is released.
+    let classifier: MessageClassifier
+    let logger: Logger
 
     typealias Failure = HandlerFailure
 
@@ -68,15 +73,19 @@ struct BatchTransaction: Sendable {
             attempts: while true {
                 var processedInsert: Int?
                 do {
-                    var outcome = try await connection.withTransaction { tx in
-                        try await runInTransaction(
-                            items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
-                            processedInsert: &processedInsert, on: tx)
+                    let committed = AfterCommitActions()
+                    var outcome = try await AfterCommitActions.$current.withValue(committed) {
+                        try await connection.withTransaction { tx in
+                            try await runInTransaction(
+                                items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
+                                processedInsert: &processedInsert, on: tx)
+                        }
                     }
+                    committed.run()
                     outcome.duplicates += inBatchDuplicates
                     return outcome
                 } catch let failed as HandlerFailed {
-                    if TransientFailure.isTransient(failed.error) { throw failed.error }
+                    if isTransient(failed.error) { throw failed.error }
                     if dedupe == .pipelined, Self.mayBeDuplicate(failed.error, processedInsert: processedInsert) {
                         dedupe = .returning
                         continue attempts
@@ -101,12 +110,16 @@ struct BatchTransaction: Sendable {
             }
         }
         let failures = knownFailures
-        var outcome = try await connection.withTransaction { tx in
-            var processedInsert: Int?
-            return try await runInTransaction(
-                items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
-                processedInsert: &processedInsert, on: tx)
+        let committed = AfterCommitActions()
+        var outcome = try await AfterCommitActions.$current.withValue(committed) {
+            try await connection.withTransaction { tx in
+                var processedInsert: Int?
+                return try await runInTransaction(
+                    items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
+                    processedInsert: &processedInsert, on: tx)
+            }
         }
+        committed.run()
         outcome.duplicates += inBatchDuplicates
         outcome.redone = optimistic
         return outcome
@@ -194,11 +207,10 @@ struct BatchTransaction: Sendable {
                 continue
             }
             outcome.handled += 1
-            if let parking, let key = planned.event.key, blocked[key] == id {
+            if parking != nil, let key = planned.event.key, blocked[key] == id {
                 // The blocker succeeded: release the key's parked events, in order.
-                let released = try await parking.release(key: key, blocker: id, on: tx) { parked in
-                    try await handle(parked, savepoint: savepoints, buffer: batchBuffer, on: tx)
-                }
+                let released = try await release(
+                    key: key, blocker: id, savepoint: savepoints, buffer: batchBuffer, on: tx)
                 outcome.handled += released.handled
                 if let failure = released.failure {
                     releasedFailures.append(failure.planned.event.envelope.id)
@@ -228,8 +240,6 @@ struct BatchTransaction: Sendable {
                 connection: tx, group: group, writer: writer, cause: planned.event.envelope,
                 buffer: buffer ?? OutboxBuffer(),
                 pipelinesWrites: true)
-            let started = ContinuousClock.now
-            defer { handlerDuration.map { ConsumerInstruments.record($0, since: started) } }
             do {
                 try await planned.handler(planned.event, context)
                 return nil
@@ -237,21 +247,24 @@ struct BatchTransaction: Sendable {
                 throw HandlerFailed(event: planned.event.envelope.id, error: error)
             }
         }
-        let started = ContinuousClock.now
-        defer { handlerDuration.map { ConsumerInstruments.record($0, since: started) } }
         do {
+            // The handler's after-commit actions join the transaction's once its savepoint held.
+            let actions = AfterCommitActions()
             try await tx.withSavepoint { savepoint in
                 let own = OutboxBuffer()
-                try await planned.handler(
-                    planned.event,
-                    HandlerContext(
-                        connection: savepoint, group: group, writer: writer, cause: planned.event.envelope, buffer: own)
-                )
+                try await AfterCommitActions.$current.withValue(actions) {
+                    try await planned.handler(
+                        planned.event,
+                        HandlerContext(
+                            connection: savepoint, group: group, writer: writer, cause: planned.event.envelope,
+                            buffer: own))
+                }
                 if let writer { try await writer.insert(own.drain(), on: savepoint) }
             }
+            AfterCommitActions.current?.absorb(actions)
             return nil
         } catch {
-            if TransientFailure.isTransient(error) { throw error }
+            if isTransient(error) { throw error }
             return Failure(planned: planned, error: "\(error)", isPermanent: error is PermanentFailure)
         }
     }

@@ -63,6 +63,10 @@ public struct ConsumerConfiguration: Sendable {
     /// dead-lettered as `wrong-topic`; the group's own retry and replay topics may carry any
     /// type it handles. `nil` (the default): no check.
     public var topicTypes: [String: Set<String>]?
+    /// The group's own middleware, outermost first: layers around every handler call, inside
+    /// the runtime's consume span and outside its handler span (see ``ConsumerMiddleware``).
+    /// Empty by default. Add with ``use(_:)-swift.method``.
+    public var middleware: [any ConsumerMiddleware] = []
     /// Test hook: called right after a transaction that recorded the retry of a released
     /// parked event commits, before it is published (process tests kill -9 there).
     public var _afterParkedPublicationCommit: (@Sendable () -> Void)?
@@ -92,6 +96,17 @@ public struct ConsumerConfiguration: Sendable {
         self.writer = writer
         self.database = database
         self.kafka = kafka
+    }
+
+    /// Adds `layer` inside the middleware added before it.
+    public mutating func use(_ layer: some ConsumerMiddleware) { middleware.append(layer) }
+
+    /// Adds a closure layer inside the middleware added before it: it receives the event,
+    /// the handler context and `next`, the rest of the chain (see ``ConsumerMiddleware``).
+    public mutating func use(
+        _ body: @escaping @Sendable (ConsumedEvent, HandlerContext, _ next: EventHandler) async throws -> Void
+    ) {
+        middleware.append(ClosureMiddleware(body))
     }
 
     /// `<group>.dlq` unless set.

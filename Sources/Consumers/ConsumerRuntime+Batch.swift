@@ -16,8 +16,14 @@ extension ConsumerRuntime {
     func process(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState) async throws
         -> [KafkaTopicPartitionOffset]
     {
-        let started = ContinuousClock.now
-        instruments.consumed.increment(by: messages.count)
+        try await BatchMetricsLayer(instruments: instruments).around(messages, consumer: consumer) {
+            try await processBatch(messages, consumer: consumer, state: &state)
+        }
+    }
+
+    private func processBatch(
+        _ messages: [KafkaConsumerMessage], consumer: KafkaConsumer, state: inout LoopState
+    ) async throws -> [KafkaTopicPartitionOffset] {
         var plan = BatchPlan()
         var cut: Set<KafkaTopicPartition> = []
         let now = Date()
@@ -109,14 +115,6 @@ extension ConsumerRuntime {
             }
         }
         stats.withLock { $0.batches += 1 }
-        instruments.batches.increment()
-        for offset in offsets {
-            let partition = KafkaTopicPartition(topic: offset.topic, partition: offset.partition)
-            if let high = consumer.cachedHighWatermark(partition) {
-                instruments.recordLag(partition, high - offset.offset)
-            }
-        }
-        ConsumerInstruments.record(instruments.batchDuration, since: started)
         return offsets
     }
 
@@ -151,6 +149,7 @@ extension ConsumerRuntime {
                         instruments.retried.increment()
                     }
                     logDelivered(outgoing[index])
+                    DeadLetterSpan.record(outgoing[index], group: configuration.group)
                 case .failure(let error) where error.isFatal || error.code == .fatal:
                     fatal = error
                     again.append(index)

@@ -26,6 +26,12 @@ import Synchronization
 /// dead-letter. A retry or dead letter the producer refuses for good (too large, unknown
 /// topic) is dead-lettered cut down; one it cannot deliver for now holds back only its own
 /// partition. Graceful shutdown finishes the current batch, commits and leaves the group.
+///
+/// Clients: the database connection and the producer of retries and dead letters come from
+/// ``ConsumerClients``: injected (a hosted service's instances share one pool and one
+/// producer, closed by their owner after the instances stopped), or, without one, private
+/// to each run and closed when it ends. Either way every close is awaited before `run()`
+/// returns.
 public final class ConsumerRuntime: Service, Sendable {
     public let configuration: ConsumerConfiguration
     let logger: Logger
@@ -38,33 +44,31 @@ public final class ConsumerRuntime: Service, Sendable {
     private let joined = Mutex(false)
     private let stopping = Mutex(false)
     private let assigned = Mutex<Set<KafkaTopicPartition>>([])
-    let producerBox = Mutex<KafkaProducer?>(nil)
+    let producerBox = Mutex<ProducerLease?>(nil)
+    /// The injected clients; `nil`: each run makes private ones.
+    let injectedClients: ConsumerClients?
+    /// The clients of the run in progress.
+    private let runClients = Mutex<ConsumerClients?>(nil)
     /// The open database connection, for `closeConnectionAfterGrace()`.
     let currentConnection = Mutex<PostgresConnection?>(nil)
     let batchTransaction: BatchTransaction
+    /// Order-preserving mode's tables; `nil` otherwise.
+    let parking: ParkingLot?
 
-    public init(configuration: ConsumerConfiguration, logger: Logger? = nil) throws {
+    /// - Parameter clients: the pool and producer to use (a hosted service's, shared by its
+    ///   instances; `configuration.database` and `.kafka` then only describe them); `nil`:
+    ///   each run opens private ones from `configuration`.
+    public init(configuration: ConsumerConfiguration, clients: ConsumerClients? = nil, logger: Logger? = nil) throws {
         self.configuration = try configuration.validated()
+        self.injectedClients = clients
         self.logger = logger ?? Logger(label: "choreo.consumer.\(configuration.group)")
         self.instruments = ConsumerInstruments(group: configuration.group)
-        let retryDelays = Dictionary(
-            configuration.retry.delays.map { (RetryPolicy.retryTopic(group: configuration.group, delay: $0), $0) },
-            uniquingKeysWith: { first, _ in first })
-        self.classifier = MessageClassifier(
-            registry: configuration.registry, upcasters: configuration.upcasters,
-            handlers: configuration.handlers, retryDelays: retryDelays,
-            ownTopics: [ConsumerConfiguration.replayTopic(group: configuration.group)],
-            topicTypes: configuration.topicTypes, limits: configuration.limits)
-        let producerLimits = KafkaProducerConfiguration(client: configuration.kafka)
-        self.router = FailureRouter(
-            group: configuration.group, retry: configuration.retry,
-            deadLetterTopic: configuration.resolvedDeadLetterTopic, retryDelays: retryDelays,
-            maxMessageBytes: producerLimits.maxMessageBytes, maxHeaderBytes: producerLimits.maxHeaderBytes)
-        self.batchTransaction = BatchTransaction(
-            group: configuration.group, writer: configuration.writer, optimistic: configuration.optimisticBatches,
-            parking: configuration.preserveKeyOrder
-                ? ParkingLot(group: configuration.group, classifier: classifier, logger: self.logger) : nil,
-            handlerDuration: instruments.handlerDuration)
+        let pipeline = ConsumerPipeline(
+            configuration: self.configuration, instruments: instruments, logger: self.logger)
+        self.classifier = pipeline.classifier
+        self.router = pipeline.router
+        self.parking = pipeline.parking
+        self.batchTransaction = pipeline.transaction
     }
 
     /// Counters since start. Safe from any task.
@@ -119,10 +123,17 @@ public final class ConsumerRuntime: Service, Sendable {
         try consumer.subscribe(
             topics: configuration.topics + configuration.retryTopics
                 + [RetryPolicy.replayTopic(group: configuration.group)])
-        let producer = try makeProducer()
-        producerBox.withLock { $0 = producer }
-        var state = LoopState(backoff: configuration.initialBackoff, producer: producer)
-        defer { if let connection = state.connection { Task { await connection.close() } } }
+        let clients = injectedClients ?? ConsumerClients.standalone(for: configuration, logger: logger)
+        do {
+            try clients.producer.open()
+        } catch {
+            await consumer.close()
+            if injectedClients == nil { await clients.close() }
+            throw error
+        }
+        runClients.withLock { $0 = clients }
+        var state = LoopState(backoff: configuration.initialBackoff, producer: ProducerLease(shared: clients.producer))
+        producerBox.withLock { $0 = state.producer }
         do {
             while !isStopping {
                 resumeDuePartitions(consumer: consumer, state: &state)
@@ -134,32 +145,53 @@ public final class ConsumerRuntime: Service, Sendable {
                 try await processWithRetries(messages, consumer: consumer, state: &state)
             }
         } catch {
-            await consumer.close()
-            await state.producer.shutdown()
+            await finish(consumer: consumer, clients: clients, state: &state)
             throw error
         }
-        await consumer.close()
-        await state.producer.shutdown()
+        await finish(consumer: consumer, clients: clients, state: &state)
     }
 
-    func makeProducer() throws -> KafkaProducer {
-        var producer = KafkaProducerConfiguration(client: configuration.kafka)
-        producer.messageTimeout = configuration.publishTimeout
-        return try KafkaProducer(configuration: producer, logger: logger)
+    /// Every exit of the run loop: leaves the group, gives the database connection back and,
+    /// when the clients are the run's own, closes them — each awaited.
+    private func finish(consumer: KafkaConsumer, clients: ConsumerClients, state: inout LoopState) async {
+        await consumer.close()
+        if let held = state.held {
+            state.held = nil
+            state.connection = nil
+            currentConnection.withLock { $0 = nil }
+            await clients.pool.release(held)
+        }
+        producerBox.withLock { $0 = nil }
+        runClients.withLock { $0 = nil }
+        if injectedClients == nil { await clients.close() }
+        logger.info("consumer stopped", metadata: ["group": "\(configuration.group)"])
+    }
+
+    /// A lease on the run's producer of retries and dead letters (after a fatal error, the
+    /// shared producer replaces its handle once for every instance).
+    /// - Throws: `KafkaError.closed` outside a run.
+    func makeProducer() throws -> ProducerLease {
+        guard let clients = runClients.withLock({ $0 }) else {
+            throw KafkaError(code: .closed, message: "the consumer is not running")
+        }
+        return ProducerLease(shared: clients.producer)
     }
 
     /// Test hook: makes librdkafka raise a fatal error on the current producer
     /// (`rd_kafka_test_fatal_error`), as a spurious idempotence failure would.
     public func _injectFatalProducerError() {
         let producer = producerBox.withLock { $0 }
-        try? producer?._testFatalError(code: .outOfOrderSequenceNumber, reason: "injected by a test")
+        try? producer?.shared._injectFatalError()
     }
 
     struct LoopState {
         var backoff: Duration
-        /// The producer of retries and dead letters; replaced after a fatal error.
-        var producer: KafkaProducer
+        /// The producer of retries and dead letters; a fresh lease after a fatal error.
+        var producer: ProducerLease
+        /// The connection in use; `nil` after it failed.
         var connection: PostgresConnection?
+        /// The connection acquired from the pool, given back when replaced or at the end.
+        var held: PostgresConnection?
         /// Retry partitions paused until their head message is due.
         var pausedUntil: [KafkaTopicPartition: Date] = [:]
         var lastOrphanCheck: ContinuousClock.Instant?
@@ -189,7 +221,7 @@ public final class ConsumerRuntime: Service, Sendable {
     /// publications of released events that failed, and applies parked events whose
     /// blocker was released. Transient failures are left for the next check.
     private func releaseOrphans(state: inout LoopState) async throws {
-        guard let parking = batchTransaction.parking,
+        guard let parking,
             state.lastOrphanCheck.map({ ContinuousClock.now - $0 >= .seconds(5) }) ?? true
         else { return }
         state.lastOrphanCheck = .now
@@ -201,9 +233,8 @@ public final class ConsumerRuntime: Service, Sendable {
             for key in try await parking.orphanedKeys(on: database) {
                 let transaction = batchTransaction
                 let released = try await database.withTransaction { tx in
-                    var released = try await parking.release(key: key, blocker: nil, on: tx) { planned in
-                        try await transaction.handle(planned, savepoint: true, buffer: nil, on: tx)
-                    }
+                    var released = try await transaction.release(
+                        key: key, blocker: nil, savepoint: true, buffer: nil, on: tx)
                     if let failure = released.failure {
                         let failed = [failure.planned.event.envelope.id]
                         try await tx.execute(
@@ -221,7 +252,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 configuration._afterParkedPublicationCommit?()
                 await publishParked(state: &state)
             }
-        } catch  where TransientFailure.isTransient(error) {
+        } catch  where isTransient(error) {
             logger.debug("releasing parked events deferred", metadata: ["error": "\(error)"])
         }
     }
@@ -229,7 +260,7 @@ public final class ConsumerRuntime: Service, Sendable {
     /// Publishes the recorded publications (`parked_publications`) and deletes those
     /// delivered. What cannot be delivered now stays for the next check.
     func publishParked(state: inout LoopState) async {
-        guard let parking = batchTransaction.parking else { return }
+        guard let parking else { return }
         do {
             let database = try await connection(&state)
             let publications = try await parking.publications(on: database)
@@ -296,7 +327,7 @@ public final class ConsumerRuntime: Service, Sendable {
                 }
                 state.backoff = configuration.initialBackoff
                 return
-            } catch  where TransientFailure.isTransient(error) {
+            } catch  where isTransient(error) {
                 stats.withLock { $0.transientFailures += 1 }
                 instruments.transientFailures.increment()
                 if !failing {
@@ -360,10 +391,21 @@ public final class ConsumerRuntime: Service, Sendable {
         }
     }
 
+    /// The connection this instance holds from the pool; a closed or dropped one is given
+    /// back (freeing its place) and another acquired.
     func connection(_ state: inout LoopState) async throws -> PostgresConnection {
         if let connection = state.connection, !connection.isClosed { return connection }
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration.database.withWorkTimeouts(), logger: logger)
+        guard let pool = runClients.withLock({ $0?.pool }) else {
+            throw PostgresError(code: .connectionClosed, message: "the consumer is not running")
+        }
+        if let held = state.held {
+            state.held = nil
+            state.connection = nil
+            await held.close()
+            await pool.release(held)
+        }
+        let connection = try await pool.acquire()
+        state.held = connection
         state.connection = connection
         currentConnection.withLock { $0 = connection }
         return connection

@@ -49,6 +49,15 @@ public struct HandlerContext: Sendable {
         }
     }
 
+    /// Runs `action` once the batch's transaction has committed this handler's effects, and
+    /// never if they were rolled back (a batch redone after a neighbour's failure calls the
+    /// handler again, but runs only the committed call's actions). For figures that must
+    /// count each committed effect once, such as domain counters. Outside a batch (a handler
+    /// called directly) the action runs at once.
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        if let collector = AfterCommitActions.current { collector.add(action) } else { action() }
+    }
+
     /// Records `event` in the outbox in this transaction (validated now, inserted with the
     /// batch's other events before commit), with `ce_causationid` = the
     /// handled event's id, its correlation id (or its id when it has none) and its

@@ -1,7 +1,6 @@
 import Contracts
 import Foundation
 import Kafka
-import Logging
 import Outbox
 import Postgres
 
@@ -23,10 +22,12 @@ import Postgres
 /// or deletes the blocker row) waits for a transaction that is parking behind it, and sees
 /// what it parked; a release locks the key's parked rows `FOR UPDATE` and checks every
 /// delete, so two instances never apply the same parked event.
+///
+/// Storage only: it knows the tables, not the handlers. Applying released events is the
+/// batch transaction's job (`BatchTransaction+Release.swift`), so the dependencies run one
+/// way: runtime → batch transaction → parking lot.
 struct ParkingLot: Sendable {
     let group: String
-    let classifier: MessageClassifier
-    let logger: Logger
 
     /// The blocker of keys that have parked events but no blocker row: it matches no event.
     static let orphanBlocker = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
@@ -100,80 +101,53 @@ struct ParkingLot: Sendable {
             """)
     }
 
-    struct Released {
-        var handled = 0
-        /// The event that failed (now the key's blocker, its publication recorded).
-        var failure: HandlerFailure?
-        /// Whether the key is still blocked afterwards.
-        var stillBlocked = false
+    /// Whether `key` has a blocker row now; locks it `FOR SHARE` (an orphan release checks
+    /// under lock that no blocker appeared meanwhile).
+    func hasBlocker(key: String, on tx: PostgresConnection) async throws -> Bool {
+        let rows = try await tx.query(
+            "SELECT 1 FROM parked_keys WHERE consumer_group = \(group) AND partition_key = \(key) FOR SHARE")
+        return !rows.isEmpty
     }
 
-    /// Applies `key`'s parked events in order with `handle`, stopping at the first failure,
-    /// which becomes the key's blocker (its publication recorded in the same transaction).
-    /// With `blocker`, the caller holds that blocker row (read `FOR SHARE`) and it is
-    /// deleted when every parked event succeeds; without, the key is orphaned and checked
-    /// to be so under lock.
-    func release(
-        key: String, blocker: UUID?, on tx: PostgresConnection,
-        handle: (PlannedEvent) async throws -> HandlerFailure?
-    ) async throws -> Released {
-        var released = Released()
-        if blocker == nil {
-            let current = try await tx.query(
-                "SELECT 1 FROM parked_keys WHERE consumer_group = \(group) AND partition_key = \(key) FOR SHARE")
-            if !current.isEmpty {
-                released.stillBlocked = true
-                return released
-            }
-        }
+    /// A parked event as stored: its row and the message it was read as.
+    struct Parked: Sendable {
+        var seq: Int64
+        var message: KafkaConsumerMessage
+    }
+
+    /// `key`'s parked events in arrival order, locked `FOR UPDATE`.
+    func parkedEvents(key: String, on tx: PostgresConnection) async throws -> [Parked] {
         let rows = try await tx.query(
             """
             SELECT seq, topic, kafka_partition, kafka_offset, headers::text, payload FROM parked_events
             WHERE consumer_group = \(group) AND partition_key = \(key) ORDER BY seq FOR UPDATE
             """)
-        for row in rows {
-            let seq = try row.decode(Int64.self, column: 0)
-            let message = KafkaConsumerMessage(
-                topic: try row.decode(String.self, column: 1),
-                partition: try row.decode(Int32.self, column: 2),
-                offset: try row.decode(Int64.self, column: 3),
-                key: Array(key.utf8),
-                value: try row.decode([UInt8]?.self, column: 5),
-                headers: try StoredHeaders.decode(try row.decode(String.self, column: 4)),
-                timestamp: nil)
-            guard case .handle(let event, let handler) = classifier.classify(message, now: .distantFuture) else {
-                logger.error(
-                    "a parked event no longer classifies as handleable; it stays parked until its key is released",
-                    metadata: EventLogMetadata.of(headers: message.headers).merging([
-                        "group": "\(group)", "seq": "\(seq)",
-                    ]) { _, new in new })
-                try await block(key: key, by: RandomUUID.make(), on: tx)
-                released.stillBlocked = true
-                return released
-            }
-            guard try await tx.execute("DELETE FROM parked_events WHERE seq = \(seq)") == 1 else {
-                // Locked above, so only a row that vanished before the lock: another release got it.
-                released.stillBlocked = true
-                return released
-            }
-            let planned = PlannedEvent(event: event, handler: handler, message: message)
-            if let failure = try await handle(planned) {
-                try await block(key: key, by: event.envelope.id, on: tx)
-                try await recordPublication(failure, on: tx)
-                released.failure = failure
-                released.stillBlocked = true
-                return released
-            }
-            released.handled += 1
+        return try rows.map { row in
+            Parked(
+                seq: try row.decode(Int64.self, column: 0),
+                message: KafkaConsumerMessage(
+                    topic: try row.decode(String.self, column: 1),
+                    partition: try row.decode(Int32.self, column: 2),
+                    offset: try row.decode(Int64.self, column: 3),
+                    key: Array(key.utf8),
+                    value: try row.decode([UInt8]?.self, column: 5),
+                    headers: try StoredHeaders.decode(try row.decode(String.self, column: 4)),
+                    timestamp: nil))
         }
-        if let blocker {
-            try await tx.execute(
-                """
-                DELETE FROM parked_keys WHERE consumer_group = \(group) AND partition_key = \(key)
-                AND blocking_event = \(blocker)
-                """)
-        }
-        return released
+    }
+
+    /// Deletes one parked event; `false` when another release took it first.
+    func deleteParked(seq: Int64, on tx: PostgresConnection) async throws -> Bool {
+        try await tx.execute("DELETE FROM parked_events WHERE seq = \(seq)") == 1
+    }
+
+    /// Removes `key`'s blocker row if `blocker` still holds it (all its parked events applied).
+    func unblock(key: String, blocker: UUID, on tx: PostgresConnection) async throws {
+        try await tx.execute(
+            """
+            DELETE FROM parked_keys WHERE consumer_group = \(group) AND partition_key = \(key)
+            AND blocking_event = \(blocker)
+            """)
     }
 
     /// How many keys of the group are blocked now (`choreo_consumer_parked_keys`).

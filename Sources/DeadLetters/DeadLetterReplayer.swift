@@ -125,6 +125,7 @@ public struct DeadLetterReplayer: Sendable {
                 }
             }
             try await store.completeReplays(done, automatic: options.automatic, editedData: options.editedData)
+            DeadLetterReplayMetrics.record(published: done.count, failed: chunk.count - done.count, options: options)
             progress(outcomes.count, planned.count)
             if let (record, topic, _, error) = failure {
                 throw DeadLetterError(

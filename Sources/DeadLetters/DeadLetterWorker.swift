@@ -22,6 +22,9 @@ public final class DeadLetterWorker: Service, Sendable {
     private let logger: Logger
     private let stopping = Mutex(false)
     private let counters = Mutex(Metrics())
+    private let joined = Mutex(false)
+    /// `choreo_dead_letters{status,reason}`, read from the store.
+    private let gauge = DeadLetterGauge()
 
     /// Counters since start.
     public struct Metrics: Sendable, Equatable {
@@ -45,6 +48,10 @@ public final class DeadLetterWorker: Service, Sendable {
 
     public var metrics: Metrics { counters.withLock { $0 } }
 
+    /// Whether the worker's consumer is in its group: its last rebalance event was an
+    /// assignment (with partitions, or legitimately none). For `GET /health/ready`.
+    public var hasJoinedGroup: Bool { joined.withLock { $0 } }
+
     /// Finishes the current batch and returns from `run()`.
     public func requestStop() { stopping.withLock { $0 = true } }
     private var isStopping: Bool { stopping.withLock { $0 } }
@@ -67,26 +74,47 @@ public final class DeadLetterWorker: Service, Sendable {
         consumerConfiguration.autoOffsetReset = .earliest
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        consumer.setRebalanceHandler { [self] event in
+            self.joined.withLock { joined in
+                if case .assigned = event { joined = true } else { joined = false }
+            }
+        }
         do {
             try consumer.subscribe(topics: configuration.deadLetterTopics)
             var lastRedrive = ContinuousClock.now
+            var lastGauge: ContinuousClock.Instant?
             while !isStopping {
                 let messages = try await consumer.poll(
                     maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
-                if !messages.isEmpty { try await storeBatch(messages, consumer: consumer) }
+                var changed = false
+                if !messages.isEmpty { changed = try await storeBatch(messages, consumer: consumer) }
                 if ContinuousClock.now - lastRedrive >= configuration.redriveInterval {
                     lastRedrive = .now
-                    await redriveDue()
+                    changed = await redriveDue() || changed
+                }
+                if changed || lastGauge.map({ ContinuousClock.now - $0 >= configuration.gaugeInterval }) ?? true {
+                    lastGauge = .now
+                    await refreshGauge()
                 }
             }
         } catch {
+            joined.withLock { $0 = false }
             await consumer.close()
             throw error
         }
+        joined.withLock { $0 = false }
         await consumer.close()
     }
 
-    private func storeBatch(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer) async throws {
+    /// Sets `choreo_dead_letters` from the store; a failed reading keeps the last values.
+    private func refreshGauge() async {
+        do { try await gauge.refresh(from: store) } catch {
+            logger.debug("cannot read the dead-letter counts for the gauge", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stores a batch; returns whether it stored a record (so the gauge is read again).
+    private func storeBatch(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer) async throws -> Bool {
         var letters: [IncomingDeadLetter] = []
         var next: [KafkaTopicPartition: Int64] = [:]
         for message in messages {
@@ -100,16 +128,18 @@ public final class DeadLetterWorker: Service, Sendable {
         }
         let rules = self.rules
         var backoff = Duration.milliseconds(200)
+        var storedCount = 0
         while true {
             do {
                 let stored = try await store.insert(letters) { group, reason in rules[group]?[reason] }
+                storedCount = stored.count
                 counters.withLock {
                     $0.consumed += messages.count
                     $0.stored += stored.count
                 }
                 break
             } catch {
-                if isStopping { return }  // nothing committed: the batch is read again next time
+                if isStopping { return false }  // nothing committed: the batch is read again next time
                 logger.warning(
                     "storing dead letters failed; retrying the batch", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: backoff)
@@ -123,16 +153,18 @@ public final class DeadLetterWorker: Service, Sendable {
             // Stored already: a redelivery of these messages inserts nothing.
             logger.info("offset commit failed; the batch may be read again harmlessly", metadata: ["error": "\(error)"])
         }
+        return storedCount > 0
     }
 
     /// Replays due records to their group's replay topic, one at a time; a record whose
     /// replay is refused (its group or type is no longer declared) is held with the reason.
-    private func redriveDue() async {
+    /// Returns whether a record was re-driven or held.
+    private func redriveDue() async -> Bool {
         let groups = configuration.groups.map(\.group)
         let due: [DeadLetterRecord]
         do { due = try await store.dueRedrives(groups: groups) } catch {
             logger.warning("cannot look for due re-drives", metadata: ["error": "\(error)"])
-            return
+            return false
         }
         var options = ReplayOptions(actor: "worker")
         options.automatic = true
@@ -148,5 +180,6 @@ public final class DeadLetterWorker: Service, Sendable {
                     "re-drive failed; will retry", metadata: ["record": "\(record.id)", "error": "\(error)"])
             }
         }
+        return !due.isEmpty
     }
 }

@@ -14,6 +14,9 @@ public struct DeadLetterWorkerConfiguration: Sendable {
     public var pollTimeout: Duration = .milliseconds(200)
     /// How often due re-drives are looked for.
     public var redriveInterval: Duration = .seconds(1)
+    /// How often the `choreo_dead_letters` gauge is read from the store (also after each
+    /// stored batch).
+    public var gaugeInterval: Duration = .seconds(5)
     /// `session.timeout.ms`.
     public var sessionTimeout: Duration = .seconds(10)
     /// Waits after a failed store transaction double up to this.

@@ -55,7 +55,7 @@ public struct OperationsServer: Service {
     }
 
     /// Runs every check concurrently.
-    static func readiness(_ checks: [ReadinessCheck]) async -> ReadinessReport {
+    public static func readiness(_ checks: [ReadinessCheck]) async -> ReadinessReport {
         await withTaskGroup(of: (String, ReadinessCheck.Result).self) { group in
             for check in checks { group.addTask { (check.name, await check.probe()) } }
             var results: [(String, ReadinessCheck.Result)] = []

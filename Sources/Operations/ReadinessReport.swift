@@ -1,13 +1,14 @@
 import Foundation
 
 /// The outcome of every readiness check, rendered as the body of `GET /health/ready`.
-struct ReadinessReport: Sendable {
-    let results: [(String, ReadinessCheck.Result)]
+public struct ReadinessReport: Sendable {
+    /// Each check's name and result, by name.
+    public let results: [(String, ReadinessCheck.Result)]
 
-    var ready: Bool { results.allSatisfy(\.1.ready) }
+    public var ready: Bool { results.allSatisfy(\.1.ready) }
 
     /// `{"ready":false,"checks":{"database":{"ready":false,"detail":"…"},…}}`
-    var json: String {
+    public var json: String {
         var checks: [String: [String: Any]] = [:]
         for (name, result) in results {
             var entry: [String: Any] = ["ready": result.ready]

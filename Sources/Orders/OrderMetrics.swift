@@ -1,9 +1,9 @@
 import Foundation
 import Metrics
 
-/// The Orders service's domain metrics; docs/observability.md lists them. Recorded when the
-/// handler decides (a batch redone after a neighbour's failure may record an order twice).
-/// Each call resolves its instrument through `MetricsSystem`, so the bootstrap may come later.
+/// The Orders service's domain metrics; docs/observability.md lists them. Recorded after
+/// the handler's transaction committed (`HandlerContext.afterCommit`), so a batch redone
+/// after a neighbour's failure records each order once. Each call resolves its instrument through `MetricsSystem`, so the bootstrap may come later.
 enum OrderMetrics {
     static func placed() { Counter(label: "choreo_orders_placed_total").increment() }
     static func confirmed() { Counter(label: "choreo_orders_confirmed_total").increment() }

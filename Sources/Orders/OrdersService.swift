@@ -47,7 +47,7 @@ public enum OrdersService {
             return
         case .accept(let order):
             try await context.write(try OrderStore.insert(order, requestedAt: event.envelope.time))
-            OrderMetrics.placed()
+            context.afterCommit { OrderMetrics.placed() }
             let id = UUIDText.lowercased(order.id)
             try await context.emit(
                 OutboxEvent(
@@ -61,8 +61,11 @@ public enum OrdersService {
         case .reject(let order):
             try await context.write(try OrderStore.insert(order, requestedAt: event.envelope.time))
             try await emitCancelled(order.id, customer: order.customerID, reason: order.cancelReason ?? "", context)
-            OrderMetrics.cancelled(reason: order.cancelReason ?? "")
-            OrderMetrics.completed(outcome: "cancelled", requestedAt: event.envelope.time)
+            let requestedAt = event.envelope.time
+            context.afterCommit {
+                OrderMetrics.cancelled(reason: order.cancelReason ?? "")
+                OrderMetrics.completed(outcome: "cancelled", requestedAt: requestedAt)
+            }
         }
     }
 
@@ -87,13 +90,17 @@ public enum OrdersService {
                         encoding: OrderConfirmed(
                             orderId: id, customerId: UUIDText.lowercased(customer),
                             paymentId: UUIDText.lowercased(paymentID), confirmedAt: Date())))
-                OrderMetrics.confirmed()
-                OrderMetrics.completed(outcome: "confirmed", requestedAt: requestedAt)
+                context.afterCommit {
+                    OrderMetrics.confirmed()
+                    OrderMetrics.completed(outcome: "confirmed", requestedAt: requestedAt)
+                }
             case .cancel(let reason):
                 try await context.write(OrderStore.cancel(order: report.orderId, reason: reason))
                 try await emitCancelled(report.orderId, customer: customer, reason: reason, context)
-                OrderMetrics.cancelled(reason: reason)
-                OrderMetrics.completed(outcome: "cancelled", requestedAt: requestedAt)
+                context.afterCommit {
+                    OrderMetrics.cancelled(reason: reason)
+                    OrderMetrics.completed(outcome: "cancelled", requestedAt: requestedAt)
+                }
             }
         }
     }

@@ -23,6 +23,17 @@ import Synchronization
 /// - Graceful shutdown (service-lifecycle or task cancellation) stops taking new
 ///   batches, lets the in-flight batch finish for `shutdownGracePeriod`, then abandons
 ///   it (its rows stay) and releases the lock.
+/// - Connections: its lock session and its work connection come from a
+///   `PostgresConnectionPool`: a hosted service's shared pool (``init(pool:configuration:schema:logger:)``),
+///   or a private two-connection pool per run. The lock session is always closed, never
+///   given back alive (it holds the advisory lock and the `LISTEN`); the work connection goes
+///   back to the pool. Every close is awaited before `run()` returns.
+/// - Producer: its own, not shared with the service's consumers. The relay's producer is
+///   idempotent with its gapless ordering settings (`RelaySafetySettings`), and after a
+///   fatal error the relay drops it and resumes from its oldest undelivered row: recreating
+///   it is part of the relay's delivery bookkeeping, which a producer shared with (and
+///   restarted by) consumers would break. It is created on first use and shut down when
+///   `run()` ends.
 public final class OutboxRelay: Service, Sendable {
     public let configuration: OutboxRelayConfiguration
     public let database: PostgresConfiguration
@@ -35,19 +46,46 @@ public final class OutboxRelay: Service, Sendable {
     private let stopSignal = WakeSignal()
     private let electionFinished = WakeSignal()
     private let producerBox = Mutex<KafkaProducer?>(nil)
-    /// The lock session and the work connection while open, for the shutdown watchdog.
+    /// The lock session and the work connection while lent, for the shutdown watchdog.
     private let openConnections = Mutex<[PostgresConnection]>([])
+    /// The injected pool; `nil`: each run makes a private one.
+    private let injectedPool: PostgresConnectionPool?
     private let instruments: RelayInstruments
 
+    /// A relay that opens its own connections (a private pool per run) with the work
+    /// timeouts (`withWorkTimeouts()`).
     /// - Throws: `OutboxError.configuration` for invalid settings.
-    public init(
+    public convenience init(
         database: PostgresConfiguration,
         configuration: OutboxRelayConfiguration,
         schema: OutboxSchema = .standard,
         logger: Logger = Logger(label: "choreo.outbox.relay")
     ) throws {
+        try self.init(
+            database: database.withWorkTimeouts(), pool: nil, configuration: configuration, schema: schema,
+            logger: logger)
+    }
+
+    /// A relay that draws its two connections from `pool` (a hosted service's shared pool,
+    /// which its owner closes after the relay stopped). `pool.configuration` is the database.
+    /// - Throws: `OutboxError.configuration` for invalid settings.
+    public convenience init(
+        pool: PostgresConnectionPool,
+        configuration: OutboxRelayConfiguration,
+        schema: OutboxSchema = .standard,
+        logger: Logger = Logger(label: "choreo.outbox.relay")
+    ) throws {
+        try self.init(
+            database: pool.configuration, pool: pool, configuration: configuration, schema: schema, logger: logger)
+    }
+
+    private init(
+        database: PostgresConfiguration, pool: PostgresConnectionPool?, configuration: OutboxRelayConfiguration,
+        schema: OutboxSchema, logger: Logger
+    ) throws {
         self.configuration = try configuration.validated()
-        self.database = database.withWorkTimeouts()
+        self.database = database
+        self.injectedPool = pool
         self.schema = schema
         self.logger = logger
         self.stateLog = RelayStateLog(logger: logger)
@@ -74,11 +112,12 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Runs until cancelled or gracefully shut down. Returns normally after a clean stop.
     public func run() async throws {
+        let pool = injectedPool ?? PostgresConnectionPool(configuration: database, maxConnections: 2, logger: logger)
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        await self.electionLoop()
+                        await self.electionLoop(pool: pool)
                         self.electionFinished.signal()
                         self.stopSignal.signal()
                     }
@@ -96,6 +135,7 @@ public final class OutboxRelay: Service, Sendable {
             return box
         }
         await producer?.shutdown()
+        if injectedPool == nil { await pool.shutdown() }
         stateLog.enter(.stopped, "outbox relay stopped", metadata: ["table": "\(schema.table)"])
     }
 
@@ -121,36 +161,50 @@ public final class OutboxRelay: Service, Sendable {
         for connection in openConnections.withLock({ $0 }) { await connection.close() }
     }
 
-    /// Connects and keeps the connection for the shutdown watchdog (forgetting closed ones).
-    private func connect() async throws -> PostgresConnection {
-        let connection = try await PostgresConnection.connect(configuration: database, logger: logger)
-        openConnections.withLock {
-            $0.removeAll { $0.isClosed }
-            $0.append(connection)
+    /// Lends a connection of `pool` to `body`, known to the shutdown watchdog meanwhile.
+    /// With `closing`, it is closed before it goes back (the pool then frees its place):
+    /// for the lock session, whose advisory lock and `LISTEN` must never reach another user.
+    private func withConnection<T: Sendable>(
+        _ pool: PostgresConnectionPool, closing: Bool = false, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await pool.withConnection { connection in
+            openConnections.withLock { $0.append(connection) }
+            do {
+                let value = try await body(connection)
+                await giveBack(connection, closing: closing)
+                return value
+            } catch {
+                await giveBack(connection, closing: closing)
+                throw error
+            }
         }
-        return connection
+    }
+
+    private func giveBack(_ connection: PostgresConnection, closing: Bool) async {
+        openConnections.withLock { $0.removeAll { $0 === connection } }
+        if closing { await connection.close() }
     }
 
     // MARK: - Election
 
-    private func electionLoop() async {
+    private func electionLoop(pool: PostgresConnectionPool) async {
         var backoff = configuration.initialBackoff
         while !isStopping {
             do {
-                let session = try await connect()
-                defer { Task { await session.close() } }
-                backoff = configuration.initialBackoff
-                while !isStopping {
-                    let rows = try await session.query("SELECT pg_try_advisory_lock(\(lockKey))")
-                    if try rows.first?.decode(Bool.self, column: 0) == true {
-                        try await runActive(session: session)
-                        await session.close()
-                        break
+                // The session is closed on every way out: that also releases the lock.
+                try await withConnection(pool, closing: true) { session in
+                    backoff = configuration.initialBackoff
+                    while !isStopping {
+                        let rows = try await session.query("SELECT pg_try_advisory_lock(\(lockKey))")
+                        if try rows.first?.decode(Bool.self, column: 0) == true {
+                            try await withConnection(pool) { work in try await runActive(session: session, work: work) }
+                            return
+                        }
+                        stateLog.enter(
+                            .standby, "outbox relay standing by: another relay holds the lock",
+                            metadata: ["table": "\(schema.table)"])
+                        await sleepUnlessStopping(configuration.standbyRetryInterval)
                     }
-                    stateLog.enter(
-                        .standby, "outbox relay standing by: another relay holds the lock",
-                        metadata: ["table": "\(schema.table)"])
-                    await sleepUnlessStopping(configuration.standbyRetryInterval)
                 }
             } catch {
                 setActive(false)
@@ -165,9 +219,10 @@ public final class OutboxRelay: Service, Sendable {
         setActive(false)
     }
 
-    /// Active: holds the lock on `session`, listens there, works on a second connection.
+    /// Active: holds the lock on `session`, listens there, works on `work`.
     /// Returns when stopping; throws when the database fails (the lock is then lost too).
-    private func runActive(session: PostgresConnection) async throws {
+    private func runActive(session: PostgresConnection, work: PostgresConnection) async throws {
+        await prefetchDeclaredTopics()
         stateLog.enter(.active, "outbox relay active", metadata: ["table": "\(schema.table)"])
         setActive(true)
         defer { setActive(false) }
@@ -180,8 +235,6 @@ public final class OutboxRelay: Service, Sendable {
             wake.signal()
         }
         defer { listener.cancel() }
-        let work = try await connect()
-        defer { Task { await work.close() } }
         var loop = ActiveLoopState(initialBackoff: configuration.initialBackoff)
         var pipeline = RelayPipeline(schema: schema, configuration: configuration, logger: logger)
         do {
@@ -315,6 +368,16 @@ public final class OutboxRelay: Service, Sendable {
             let producer = try KafkaProducer(configuration: configuration.producer, logger: logger)
             box = producer
             return producer
+        }
+    }
+
+    /// Fetches the declared topics' metadata into the producer before the first publish, so
+    /// that a topic's first event is not held ~1 s (see `KafkaProducer.prefetchMetadata`).
+    /// A failure costs only that delay.
+    private func prefetchDeclaredTopics() async {
+        guard let declared = configuration.declaredTopics else { return }
+        do { try await currentProducer().prefetchMetadata(topics: declared.values.flatMap { $0 }) } catch {
+            logger.debug("cannot prefetch the declared topics' metadata", metadata: ["error": "\(error)"])
         }
     }
 

@@ -77,7 +77,12 @@ public final class PostgresConnectionPool: Sendable {
         case shutDown
     }
 
-    private func acquire() async throws -> PostgresConnection {
+    /// Lends a connection until ``release(_:)``: for a holder that keeps one connection across
+    /// many calls and replaces it when it breaks (a consumer instance). Every connection
+    /// acquired must be released on every path, also a closed one (that frees its place).
+    /// Prefer ``withConnection(_:)`` where one scope covers the use.
+    /// - Throws: `PostgresError.connectionClosed` after ``shutdown()``; connection errors.
+    public func acquire() async throws -> PostgresConnection {
         while true {
             let step = state.withLock { state -> Step in
                 if state.shutDown { return .shutDown }
@@ -125,7 +130,9 @@ public final class PostgresConnectionPool: Sendable {
         }
     }
 
-    private func release(_ connection: PostgresConnection) async {
+    /// Takes back a connection from ``acquire()``: kept for the next caller when it is open
+    /// and outside a transaction, otherwise closed and its place freed.
+    public func release(_ connection: PostgresConnection) async {
         var broken = connection.isClosed
         if !broken {
             // A connection left inside a transaction is not reusable as is.

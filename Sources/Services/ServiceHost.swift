@@ -10,9 +10,12 @@ import UnixSignals
 /// schemas, its outbox relay and its consumer groups (every `consumers/*.yaml` whose
 /// `service:` matches), all as `Service`s of one `ServiceGroup`.
 ///
-/// Configuration is built once and injected; the relay is registered before the consumers,
-/// so the group's reverse-order shutdown stops the consumers (which emit into the outbox)
-/// before the relay that publishes what they emitted.
+/// Configuration is built once; the clients (one connection pool of the service's
+/// database, one producer for the consumers' retries and dead letters: ``ServiceClients``)
+/// are created once and injected into the relay and every consumer instance. Registration
+/// order is clients, relay, consumers, so the group's reverse-order shutdown stops the
+/// consumers (which emit into the outbox and use the clients) first, then the relay that
+/// publishes what they emitted, and closes the clients last.
 public struct ServiceHost: Sendable {
     public let service: ServiceDescription
     public let environment: ServiceEnvironment
@@ -115,26 +118,40 @@ public struct ServiceHost: Sendable {
         return configuration
     }
 
-    /// The relay and every consumer instance, in start order (relay first: it stops last).
+    /// Consumer instances this host runs, over all its groups.
+    public var consumerInstances: Int { groups.reduce(0) { $0 + (instances ?? $1.instances ?? 1) } }
+
+    /// The clients, the relay and every consumer instance, in start order (clients first:
+    /// they close last; the relay next: it stops after the consumers).
     public func makeServices(logger: Logger) throws -> HostedServices {
+        var clientsLogger = logger
+        clientsLogger[metadataKey: "component"] = "clients"
+        let configurations = try groups.map { try consumerConfiguration($0) }
+        let clients = ServiceClients(
+            database: database, consumerInstances: consumerInstances,
+            producer: configurations.first.map(SharedProducer.configuration(for:))
+                ?? KafkaProducerConfiguration(client: environment.kafka),
+            logger: clientsLogger)
         var relayLogger = logger
         relayLogger[metadataKey: "component"] = "relay"
-        let relay = try OutboxRelay(database: database, configuration: relay, logger: relayLogger)
+        let relay = try OutboxRelay(pool: clients.pool, configuration: relay, logger: relayLogger)
         var consumers: [ConsumerRuntime] = []
-        for spec in groups {
-            let configuration = try consumerConfiguration(spec)
+        for (spec, configuration) in zip(groups, configurations) {
             for index in 0..<(instances ?? spec.instances ?? 1) {
                 var consumerLogger = logger
                 consumerLogger[metadataKey: "group"] = "\(spec.group)"
                 consumerLogger[metadataKey: "instance"] = "\(index)"
-                consumers.append(try ConsumerRuntime(configuration: configuration, logger: consumerLogger))
+                consumers.append(
+                    try ConsumerRuntime(
+                        configuration: configuration, clients: clients.consumers, logger: consumerLogger))
             }
         }
-        return HostedServices(service: service.name, relay: relay, consumers: consumers)
+        return HostedServices(service: service.name, clients: clients, relay: relay, consumers: consumers)
     }
 
-    /// Prepares the database and runs the relay and consumers until one of `signals`
-    /// (default SIGTERM and SIGINT) or cancellation; then stops them in reverse order.
+    /// Prepares the database and runs the clients, the relay and the consumers until one of
+    /// `signals` (default SIGTERM and SIGINT) or cancellation; then stops them in reverse
+    /// order: consumers, relay, clients.
     public func run(
         gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint], logger: Logger
     ) async throws {
@@ -150,10 +167,13 @@ public struct ServiceHost: Sendable {
 /// The long-running parts of one hosted service.
 public struct HostedServices: Sendable {
     public let service: String
+    /// The pool and the consumers' producer, shared by the relay and the consumers.
+    public let clients: ServiceClients
     public let relay: OutboxRelay
     public let consumers: [ConsumerRuntime]
 
-    /// Relay first, consumers after: a `ServiceGroup` shuts down in reverse order, so the
-    /// consumers stop before the relay that publishes what they emitted.
-    public var ordered: [any Service] { [relay] + consumers }
+    /// Clients first, relay next, consumers last: a `ServiceGroup` shuts down in reverse
+    /// order, so the consumers stop before the relay that publishes what they emitted, and
+    /// both before the clients they use are closed.
+    public var ordered: [any Service] { [clients, relay] + consumers }
 }

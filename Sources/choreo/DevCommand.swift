@@ -29,6 +29,11 @@ struct DevUpCommand: AsyncParsableCommand {
             .choreo/dev-state.json under the project root, so `choreo publish`, `choreo consume`
             and `choreo verify` in another terminal find the system by themselves.
 
+            Before it seeds, it waits until the system is ready — every consumer group joined
+            with partitions assigned, every relay up (with --processes: each child's
+            /health/ready, on an operations port of its own) — and prints "ready in X s"; after
+            --ready-timeout seconds it stops with an error naming what was not ready.
+
             Each service gets its own database on the local PostgreSQL (choreo_<service>, or as
             CHOREO_<SERVICE>_DATABASE_URL / CHOREO_DATABASE_URL say), created and migrated. Stock
             and --customers customers (every fourth with little credit) are seeded. With
@@ -66,6 +71,9 @@ struct DevUpCommand: AsyncParsableCommand {
     @Option(help: "Seconds between status lines.")
     var statusInterval: Double = 5
 
+    @Option(help: "Seconds to wait for the system to be ready (every group joined, every relay up) before seeding.")
+    var readyTimeout: Double = 60
+
     func validate() throws {
         guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be 1…9") }
         guard (0...100_000).contains(ordersPerSecond) else {
@@ -77,6 +85,9 @@ struct DevUpCommand: AsyncParsableCommand {
         if ordersPerSecond > 0 && duration == nil { throw ValidationError("--orders-per-second needs --duration") }
         guard settle >= 0, settle <= 3600 else { throw ValidationError("--settle must be 0…3600 seconds") }
         guard (1...10_000).contains(customers) else { throw ValidationError("--customers must be 1…10000") }
+        guard readyTimeout > 0, readyTimeout <= 3600 else {
+            throw ValidationError("--ready-timeout must be 0…3600 seconds")
+        }
         guard statusInterval >= 0.5 else { throw ValidationError("--status-interval must be at least 0.5 seconds") }
     }
 
@@ -100,7 +111,7 @@ struct DevUpCommand: AsyncParsableCommand {
                     ordersPerSecond: ordersPerSecond, duration: duration.map { .milliseconds(Int($0 * 1000)) },
                     settle: .milliseconds(Int(settle * 1000)),
                     statusInterval: .milliseconds(Int(statusInterval * 1000)),
-                    customers: customers),
+                    customers: customers, readyTimeout: .milliseconds(Int(readyTimeout * 1000))),
                 parts: parts, logger: logger)
         }
     }

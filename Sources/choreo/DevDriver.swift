@@ -21,6 +21,8 @@ final class DevDriver: Service, Sendable {
         var settle: Duration
         var statusInterval: Duration
         var customers: Int
+        /// How long to wait for the system to be ready before seeding.
+        var readyTimeout: Duration = .seconds(60)
     }
 
     let settings: Settings
@@ -57,6 +59,8 @@ final class DevDriver: Service, Sendable {
         let admin = try KafkaAdmin(configuration: parts.kafka, logger: logger)
         var failure: (any Error)?
         do {
+            // Known topics: a command's first send is not held ~1 s for the topic's metadata.
+            try await producer.prefetchMetadata(topics: parts.topics)
             try await body(connections, producer, admin)
         } catch is CancellationError {
         } catch {
@@ -75,9 +79,7 @@ final class DevDriver: Service, Sendable {
             finished = try await cancelWhenGracefulShutdown {
                 try await self.seed(traffic, connections: connections, producer: producer)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        try await self.reportStatus(since: start, connections: connections, admin: admin)
-                    }
+                    group.addTask { try await self.reportStatus(since: start) }
                     group.addTask {
                         guard let duration = self.settings.duration else {
                             while true { try await Task.sleep(for: .seconds(3600)) }
@@ -93,31 +95,22 @@ final class DevDriver: Service, Sendable {
             }
         } catch is CancellationError {}
         do {
-            try await summary(since: start, connections: connections, admin: admin, finished: finished)
+            try await summary(since: start, connections: connections, finished: finished)
         } catch {
             say("summary: sent \(sent.withLock { $0 }) orders; the databases could not be read: \(error)")
         }
     }
 
-    /// A status line (or the panel, on a terminal) every interval until cancelled. A
-    /// reading that fails (a database restarting) is reported and the next one tried.
-    private func reportStatus(since start: Date, connections: DevConnections, admin: KafkaAdmin) async throws {
+    /// A status line (or the panel, on a terminal) every interval until cancelled, from the
+    /// metrics of every process of the system (`parts.metrics`).
+    private func reportStatus(since start: Date) async throws {
         var previous: DevStatus?
         var last = ContinuousClock.now
         let terminal = isatty(STDOUT_FILENO) == 1
         var panelLines = 0
         while true {
             try await Task.sleep(for: settings.statusInterval)
-            let status: DevStatus
-            do {
-                status = try await DevStatus.read(
-                    published: sent.withLock { $0 }, since: start, connections: try await connections.all(),
-                    admin: admin, deadLetterTopics: parts.deadLetterTopics, groups: parts.groups)
-            } catch {
-                say("status unavailable: \(error)")
-                panelLines = 0
-                continue
-            }
+            let status = DevStatus(published: sent.withLock { $0 }, samples: await parts.metrics.read())
             let now = ContinuousClock.now
             let seconds = (now - last).seconds
             if terminal {
@@ -133,8 +126,13 @@ final class DevDriver: Service, Sendable {
         }
     }
 
-    /// Adds stock, registers the customers and waits until Orders and Payments know them.
+    /// Waits until the system is ready (every group joined, every relay up: `parts.readiness`)
+    /// and says so; then adds stock, registers the customers and waits until Orders and
+    /// Payments know them.
+    /// - Throws: `ServiceError` naming what was not ready after `settings.readyTimeout`.
     func seed(_ traffic: DevTraffic, connections: DevConnections, producer: KafkaProducer) async throws {
+        try await parts.readiness.wait(timeout: settings.readyTimeout)
+        say(String(format: "ready in %.1f s", (ContinuousClock.now - parts.startedAt).seconds))
         let inventory = try await connections.connection("inventory")
         for sku in DevTraffic.skus {
             try await InventoryService.addStock(sku: sku.name, quantity: sku.stock, on: inventory)
@@ -149,8 +147,6 @@ final class DevDriver: Service, Sendable {
             }
             try await group.waitForAll()
         }
-        let ready = ContinuousClock.now + .seconds(30)
-        while !parts.consumersReady() && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(50)) }
         let ids = traffic.customers.map(\.id)
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
@@ -240,22 +236,23 @@ final class DevDriver: Service, Sendable {
         return try await invariants.check().allSatisfy(\.passed)
     }
 
-    private func summary(
-        since start: Date, connections: DevConnections, admin: KafkaAdmin, finished: Bool
-    ) async throws {
-        let all = try await connections.all()
-        let orders = try await connections.connection("orders")
-        let status = try await DevStatus.read(
-            published: sent.withLock { $0 }, since: start, connections: all, admin: admin,
-            deadLetterTopics: parts.deadLetterTopics, groups: parts.groups)
-        let reasons = try await OrderFacts.cancelReasons(since: start, on: orders)
+    private func summary(since start: Date, connections: DevConnections, finished: Bool) async throws {
+        let status = DevStatus(published: sent.withLock { $0 }, samples: await parts.metrics.read())
         let seconds = Date().timeIntervalSince(start)
-        let completed = status.counts.confirmed + status.counts.cancelled
         say(
             "summary (\(finished ? "finished" : "interrupted") after \(Int(seconds)) s): "
                 + status.line(previous: nil, seconds: seconds))
+        // The exact figures of this run, from the Orders database (the metrics' latency is
+        // bucketed, and counts a process's whole life).
+        let orders = try await connections.connection("orders")
+        let counts = try await OrderFacts.counts(since: start, on: orders)
+        let latency = try await OrderFacts.completionLatency(since: start, on: orders)
+        let reasons = try await OrderFacts.cancelReasons(since: start, on: orders)
+        let completed = counts.confirmed + counts.cancelled
         say(
-            "summary: completed \(completed) orders (\(String(format: "%.1f", Double(completed) / max(seconds, 1)))/s); cancelled by reason: "
+            "summary: completed \(completed) orders (\(String(format: "%.1f", Double(completed) / max(seconds, 1)))/s), \(counts.placed) open; completion "
+                + (latency.map { String(format: "p50 %.0f ms p99 %.0f ms", $0.p50, $0.p99) } ?? "p50 - p99 -")
+                + " (Orders database); cancelled by reason: "
                 + reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 + "; failed sends \(failedSends.withLock { $0 })")
     }

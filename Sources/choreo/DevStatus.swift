@@ -1,55 +1,51 @@
 import Foundation
-import Kafka
-import Orders
-import Postgres
+import Operations
 
-/// One reading of the running system for the `dev up` status line and summary: read from
-/// the Orders database, every service's outbox and the dead-letter topics.
+/// One reading of the running system for the `dev up` status panel and summary, from the
+/// metrics its processes export (docs/observability.md) and the driver's count of sent
+/// commands. Pure: built from samples.
 struct DevStatus: Sendable {
+    /// `order.place` commands the driver sent.
     var published = 0
-    var counts = OrderFacts.Counts()
+    var placed = 0
+    var confirmed = 0
+    var cancelled = 0
+    /// Completion latency in ms, from `choreo_orders_completion_latency_seconds` (bucketed).
     var latency: (p50: Double, p99: Double)?
+    /// Rows waiting in each outbox, by database (`choreo_relay_backlog_rows`).
     var outboxBacklog: [String: Int] = [:]
-    var deadLetters: Int64 = 0
-    /// Messages on each group's main topics not yet committed by it.
+    /// Each group's lag (`choreo_consumer_lag` summed over its partitions).
     var lag: [String: Int64] = [:]
+    /// Dead letters delivered by the groups (`choreo_consumer_dead_lettered_total`).
+    var deadLettered = 0
+    /// Records in the dead-letter store and of those pending (`choreo_dead_letters`), when
+    /// the worker reports them.
+    var stored: (total: Int, pending: Int)?
 
-    /// Reads the system. `connections` are one per service database, by service name.
-    static func read(
-        published: Int, since: Date, connections: [String: PostgresConnection],
-        admin: KafkaAdmin, deadLetterTopics: [String], groups: [String: [String]]
-    ) async throws -> DevStatus {
-        var status = DevStatus(published: published)
-        guard let orders = connections["orders"] else { return status }
-        status.counts = try await OrderFacts.counts(since: since, on: orders)
-        status.latency = try await OrderFacts.completionLatency(since: since, on: orders)
-        for (service, connection) in connections {
-            let rows = try await connection.query("SELECT count(*) FROM outbox")
-            status.outboxBacklog[service] = try rows.first?.decode(Int.self, column: 0) ?? 0
+    init(published: Int, samples: MetricsSamples) {
+        self.published = published
+        placed = Int(samples.sum("choreo_orders_placed_total"))
+        confirmed = Int(samples.sum("choreo_orders_confirmed_total"))
+        cancelled = Int(samples.sum("choreo_orders_cancelled_total"))
+        let name = "choreo_orders_completion_latency_seconds"
+        if let p50 = samples.quantile(0.5, ofHistogram: name), let p99 = samples.quantile(0.99, ofHistogram: name) {
+            latency = (p50 * 1000, p99 * 1000)
         }
-        let metadata = try await admin.metadata(timeout: .seconds(5))
-        for topic in metadata.topics where deadLetterTopics.contains(topic.name) {
-            for partition in topic.partitions {
-                let marks = try await admin.watermarks(topic: topic.name, partition: partition.id, timeout: .seconds(5))
-                status.deadLetters += marks.high - marks.low
-            }
+        // Every relay of a database reports its backlog; the active one's is the largest.
+        for sample in samples.matching("choreo_relay_backlog_rows") {
+            guard let database = sample.labels["database"] else { continue }
+            outboxBacklog[database] = max(outboxBacklog[database] ?? 0, Int(sample.value))
         }
-        for (group, topics) in groups {
-            let partitions = metadata.topics.filter { topics.contains($0.name) }.flatMap { topic in
-                topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) }
-            }
-            let committed = try await admin.committedOffsets(group: group, partitions: partitions, timeout: .seconds(5))
-            var lag: Int64 = 0
-            for partition in partitions {
-                let marks = try await admin.watermarks(
-                    topic: partition.topic, partition: partition.partition, timeout: .seconds(5))
-                let offset =
-                    committed.first { $0.topic == partition.topic && $0.partition == partition.partition }?.offset ?? -1
-                lag += offset >= 0 ? marks.high - offset : marks.high - marks.low
-            }
-            status.lag[group] = lag
+        for sample in samples.matching("choreo_consumer_lag") {
+            guard let group = sample.labels["group"] else { continue }
+            lag[group, default: 0] += Int64(sample.value)
         }
-        return status
+        deadLettered = Int(samples.sum("choreo_consumer_dead_lettered_total"))
+        if !samples.matching("choreo_dead_letters").isEmpty {
+            stored = (
+                Int(samples.sum("choreo_dead_letters")), Int(samples.sum("choreo_dead_letters", ["status": "pending"]))
+            )
+        }
     }
 
     /// The reading in labelled parts: orders, completion latency, outbox backlog, lag,
@@ -60,15 +56,16 @@ struct DevStatus: Sendable {
         }
         let backlog = outboxBacklog.values.reduce(0, +)
         let busiest = outboxBacklog.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        let store = stored.map { " (store \($0.total), pending \($0.pending))" } ?? ""
         return [
             (
                 "orders",
-                "sent \(published) (\(rate(published, previous?.published))) placed \(counts.total) confirmed \(counts.confirmed) (\(rate(counts.confirmed, previous?.counts.confirmed))) cancelled \(counts.cancelled) (\(rate(counts.cancelled, previous?.counts.cancelled))) open \(counts.placed)"
+                "sent \(published) (\(rate(published, previous?.published))) placed \(placed) (\(rate(placed, previous?.placed))) confirmed \(confirmed) (\(rate(confirmed, previous?.confirmed))) cancelled \(cancelled) (\(rate(cancelled, previous?.cancelled)))"
             ),
             ("completion", latency.map { String(format: "p50 %.0f ms p99 %.0f ms", $0.p50, $0.p99) } ?? "p50 - p99 -"),
             ("outbox backlog", "\(backlog)" + (busiest.isEmpty ? "" : " (\(busiest.joined(separator: ", ")))")),
             ("lag", lag.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
-            ("dead letters", "\(deadLetters)"),
+            ("dead letters", "\(deadLettered)" + store),
         ]
     }
 

@@ -2,6 +2,7 @@ import Consumers
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Outbox
 import Postgres
 import ServiceLifecycle
@@ -28,9 +29,14 @@ struct DevSystem {
         let deadLetterTopics: [String]
         /// Each consumer group's main topics, for its lag.
         let groups: [String: [String]]
-        /// Whether every in-process consumer instance has partitions (always true with child
-        /// processes); the driver waits for it at most 30 s before sending orders.
-        let consumersReady: @Sendable () -> Bool
+        /// What the driver waits for before it seeds (`DevDriver.seed`).
+        var readiness = DevReadiness.none
+        /// Every topic the driver may send to: their metadata is fetched before the first send.
+        var topics: [String] = []
+        /// When the system started, for "ready in X s".
+        var startedAt = ContinuousClock.now
+        /// Where the status panel reads the metrics.
+        var metrics = DevMetricsSource()
     }
 
     /// Builds and runs everything; returns after the driver returned and everything stopped,
@@ -44,6 +50,7 @@ struct DevSystem {
             .ServiceConfiguration] = { _, _, _ in [] },
         makeDriver: (Parts) -> any Service
     ) async throws {
+        let startedAt = ContinuousClock.now
         let catalog = try TopicCatalog.load(directory: root.topics)
         let broker = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         defer { broker.shutdown() }
@@ -69,22 +76,32 @@ struct DevSystem {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var consumers: [ConsumerRuntime] = []
         var relays: [OutboxRelay] = []
+        // Each child serves its operations endpoint on a port of its own, whose
+        // /health/ready the driver waits for.
+        var childPorts: [(name: String, port: Int)] = []
+        func withOpsPort(_ child: (name: String, arguments: [String])) throws -> (name: String, arguments: [String]) {
+            let port = try DevPorts.free()
+            childPorts.append((child.name, port))
+            return (child.name, child.arguments + ["--ops-port", "\(port)"])
+        }
         if processes {
             services.append(
                 .init(
                     service: ChildServices(
-                        children: hosts.map { ($0.service.name, ["service", "run", $0.service.name]) }
-                            + DevWorkers.present(),
+                        children: try
+                            (hosts.map { ($0.service.name, ["service", "run", $0.service.name]) }
+                            + DevWorkers.present()).map(withOpsPort),
                         environment: childEnvironment(broker), logger: logger)))
         } else {
-            // Relays first and consumers after: the group stops in reverse order, so every
-            // consumer stops before any relay.
+            // Clients first, relays next and consumers after: the group stops in reverse order,
+            // so every consumer stops before any relay, and the clients they share close last.
             let hosted = try hosts.map { try $0.makeServices(logger: Logger(label: "choreo.dev.\($0.service.name)")) }
+            services += hosted.map { .init(service: $0.clients) }
             relays = hosted.map(\.relay)
             services += relays.map { .init(service: $0) }
             consumers = hosted.flatMap(\.consumers)
             services += consumers.map { .init(service: $0) }
-            let workers = DevWorkers.present()
+            let workers = try DevWorkers.present().map(withOpsPort)
             if !workers.isEmpty {
                 services.append(
                     .init(
@@ -98,9 +115,11 @@ struct DevSystem {
             databases: Dictionary(uniqueKeysWithValues: hosts.map { ($0.service.name, $0.database) }),
             deadLetterTopics: environment.groups.map(\.resolvedDeadLetterTopic),
             groups: Dictionary(uniqueKeysWithValues: environment.groups.map { ($0.group, $0.topics) }),
-            // In one process, orders wait until every consumer instance has partitions (a
-            // rebalance in the first seconds would otherwise show as completion latency).
-            consumersReady: { [consumers] in consumers.allSatisfy { !$0.assignment.isEmpty } })
+            readiness: DevReadiness(
+                checks: (processes ? [] : [.consumers(consumers), .relays(relays)])
+                    + (childPorts.isEmpty ? [] : [.children(childPorts)])),
+            topics: catalog.topics.map(\.name), startedAt: startedAt,
+            metrics: DevMetricsSource(ports: childPorts.map(\.port)))
         // The driver stops first; when it returns (the run is over) the group shuts down.
         services.append(.init(service: makeDriver(parts), successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(
@@ -118,5 +137,20 @@ struct DevSystem {
 
     private func childEnvironment(_ broker: EmbeddedKafkaCluster) -> [String: String] {
         ["CHOREO_BOOTSTRAP_SERVERS": broker.bootstrapServers, "CHOREO_ROOT": root.url.path]
+    }
+}
+
+extension DevSystem.Parts {
+    /// For a caller that runs the services itself and can only say whether its consumers
+    /// are ready (`chaos`).
+    init(
+        kafka: KafkaConfiguration, writer: OutboxWriter, databases: [String: PostgresConfiguration],
+        deadLetterTopics: [String], groups: [String: [String]], consumersReady: @escaping @Sendable () -> Bool
+    ) {
+        self.init(
+            kafka: kafka, writer: writer, databases: databases, deadLetterTopics: deadLetterTopics, groups: groups,
+            readiness: DevReadiness(checks: [
+                ReadinessCheck(name: "consumers") { consumersReady() ? .init(ready: true) : .init(ready: false) }
+            ]))
     }
 }

@@ -4,6 +4,7 @@ import DeadLetters
 import Foundation
 import Kafka
 import Logging
+import Operations
 import Postgres
 import ServiceLifecycle
 
@@ -15,17 +16,24 @@ struct DlqWorkerCommand: AsyncParsableCommand {
             Reads the dead-letter topic of each group in consumers/ (deadLetterTopic, else
             <group>.dlq) as Kafka group choreo-dlq-worker. Each record is stored once (by group +
             original topic/partition/offset); offsets are committed after the store commits.
-            Re-drives by consumers/<group>.yaml deadLetters.redrive. Runs until SIGTERM/SIGINT.
+            Re-drives by consumers/<group>.yaml deadLetters.redrive. Keeps the
+            choreo_dead_letters gauge (records by status and reason) from the store. With
+            --ops-port (or CHOREO_OPS_PORT) it serves /metrics and /health/ready (ready: the
+            operations database answers and the worker has joined its group). Runs until
+            SIGTERM/SIGINT.
             """
     )
 
     @OptionGroup var root: RootOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var ops: OpsDatabaseOptions
+    @OptionGroup var operations: OperationsOptions
+    @OptionGroup var logging: LogOptions
     @Option(help: "The worker's Kafka group id.") var consumerGroup = "choreo-dlq-worker"
 
     func run() async throws {
-        LoggingSystem.bootstrapOnce()
+        try logging.bootstrap()
+        operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.dlq.worker")
         let tracing = try TracingBootstrap.services(service: "dlq-worker", logger: logger)
         let project = try DlqProject.load(root.projectRoot)
@@ -33,7 +41,8 @@ struct DlqWorkerCommand: AsyncParsableCommand {
             throw CLI.failure(2, "no consumer groups declared in \(root.projectRoot.consumers.path)")
         }
         let kafkaConfiguration = try kafka.configuration(root: root.projectRoot)
-        let pool = PostgresConnectionPool(configuration: try ops.configuration(), maxConnections: 2, logger: logger)
+        let database = try ops.configuration()
+        let pool = PostgresConnectionPool(configuration: database, maxConnections: 2, logger: logger)
         let store = DeadLetterStore(pool: pool)
         try await store.install()
         let producer = try KafkaProducer(
@@ -49,9 +58,11 @@ struct DlqWorkerCommand: AsyncParsableCommand {
         logger.info(
             "dead-letter worker running",
             metadata: ["topics": "\(worker.configuration.deadLetterTopics.joined(separator: ","))"])
+        let endpoint = try operations.services(
+            checks: [.databases([database]), .deadLetterWorker(worker)], logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: tracing + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: tracing + endpoint + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
             try await group.run()

@@ -4,7 +4,6 @@ import Logging
 import Operations
 import ServiceLifecycle
 
-/// HOOK: `choreo dlq worker` takes this group too (see docs/observability.md).
 /// The operations endpoint of a long-running command: `--ops-port` (env `CHOREO_OPS_PORT`;
 /// off when neither is given) and `--ops-host` (env `CHOREO_OPS_HOST`; default 127.0.0.1).
 struct OperationsOptions: ParsableArguments {

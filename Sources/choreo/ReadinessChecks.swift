@@ -1,7 +1,13 @@
 import Consumers
+import DeadLetters
+import Foundation
 import Operations
 import Outbox
 import Postgres
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The readiness checks of choreo's long-running commands.
 extension ReadinessCheck {
@@ -46,6 +52,31 @@ extension ReadinessCheck {
                 return .init(ready: false, detail: states.filter { !$0.ready }.map(\.state).joined(separator: ","))
             }
             return .init(ready: true, detail: states.map(\.state).joined(separator: ","))
+        }
+    }
+
+    /// The dead-letter worker has joined its Kafka group.
+    static func deadLetterWorker(_ worker: DeadLetterWorker) -> ReadinessCheck {
+        ReadinessCheck(name: "consumers") {
+            worker.hasJoinedGroup
+                ? .init(ready: true)
+                : .init(ready: false, detail: "not joined: \(worker.configuration.consumerGroupID)")
+        }
+    }
+
+    /// Each child process's operations endpoint (`http://127.0.0.1:<port>/health/ready`)
+    /// answers 200; a child that does not answer yet (starting) is not ready.
+    static func children(_ ports: [(name: String, port: Int)]) -> ReadinessCheck {
+        ReadinessCheck(name: "children") {
+            var waiting: [String] = []
+            for (name, port) in ports {
+                guard let url = URL(string: "http://127.0.0.1:\(port)/health/ready") else { continue }
+                var request = URLRequest(url: url)
+                request.timeoutInterval = 2
+                let status = try? await (URLSession.shared.data(for: request).1 as? HTTPURLResponse)?.statusCode
+                if status != 200 { waiting.append(name) }
+            }
+            return waiting.isEmpty ? .init(ready: true) : .init(ready: false, detail: waiting.joined(separator: ","))
         }
     }
 }

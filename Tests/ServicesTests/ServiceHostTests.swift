@@ -34,15 +34,18 @@ import Topics
         }
     }
 
-    @Test func theRelayIsRegisteredFirstSoTheConsumersStopBeforeIt() throws {
+    @Test func theClientsAreRegisteredFirstAndTheRelayNextSoTheConsumersStopFirstAndTheClientsLast() throws {
         let host = try ServiceHost(
             service: EventLog.service, environment: try environment(),
             database: try PostgresConfiguration(url: testDatabaseURL), instances: 3)
         #expect(host.groups.map(\.group) == ["audit-log"])
         let hosted = try host.makeServices(logger: testLogger("host"))
         #expect(hosted.consumers.count == 3)
-        #expect(hosted.ordered.first is OutboxRelay)
-        #expect(hosted.ordered.dropFirst().allSatisfy { $0 is ConsumerRuntime })
+        #expect(hosted.ordered.first is ServiceClients)
+        #expect(hosted.ordered.dropFirst().first is OutboxRelay)
+        #expect(hosted.ordered.dropFirst(2).allSatisfy { $0 is ConsumerRuntime })
+        #expect(hosted.clients.pool.configuration.statementTimeout == PostgresConfiguration.workStatementTimeout)
+        #expect(hosted.clients.pool.maxConnections == 2 + 3 + ServiceClients.headroom)
         #expect(
             hosted.consumers.allSatisfy {
                 $0.configuration.upcasters.hasStep(EventType(name: "order.placed", version: 1))
