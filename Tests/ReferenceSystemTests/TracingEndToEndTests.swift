@@ -132,17 +132,23 @@ struct TracingEndToEndTests {
         #expect(
             services.isSuperset(of: ["choreo-publish", "choreo-customers", "choreo-event-log", "choreo-dlq"]),
             "services in the trace:\n\(summary)")
-        let customersConsumer = trace.filter { $0.service == "choreo-customers" && $0.kind == "SPAN_KIND_CONSUMER" }
-        #expect(!customersConsumer.isEmpty, "no consume span in the Customers service:\n\(summary)")
+        let handler = try #require(
+            trace.first { $0.spanID == write.parentSpanID }, "the write's parent is not in the trace:\n\(summary)")
+        #expect(handler.service == "choreo-customers" && handler.name == "handle customer.register.v1")
+        let consume = try #require(
+            trace.first { $0.spanID == handler.parentSpanID }, "the handler's parent is not in the trace:\n\(summary)")
+        #expect(consume.kind == "SPAN_KIND_CONSUMER" && consume.name == "consume customer.register.v1")
+        #expect(consume.parentSpanID == publish.spanID, "the command's consumption is a child of its publish")
+        let audit = trace.filter { $0.service == "choreo-event-log" }
         #expect(
-            trace.contains { $0.spanID == write.parentSpanID && $0.service == "choreo-customers" },
-            "the write's parent (the handler span) is in the trace:\n\(summary)")
-        let auditSpans = trace.filter { $0.service == "choreo-event-log" }
+            audit.contains { $0.name == "consume customer.registered.v1" && $0.parentSpanID == write.spanID },
+            "the audit log consumed the event as a child of its write:\n\(summary)")
         #expect(
-            auditSpans.contains { $0.name.lowercased().contains("dead") },
-            "no dead-letter span in the audit log's service:\n\(summary)")
+            audit.contains {
+                $0.name == "dead-letter" && $0.attribute("choreo.dead_letter.reason") == "retries-exhausted"
+            }, "no dead-letter span in the audit log's service:\n\(summary)")
         #expect(
-            auditSpans.contains { $0.parentSpanID == replay.spanID },
+            audit.contains { $0.name == "consume customer.registered.v1" && $0.parentSpanID == replay.spanID },
             "the replayed message's consumption is a child of the replay span:\n\(summary)")
     }
 
