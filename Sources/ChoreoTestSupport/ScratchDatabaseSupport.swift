@@ -42,9 +42,9 @@ private func dropScratchDatabase(_ name: String, admin: PostgresConfiguration) a
     var lastError: (any Error)?
     for _ in 0..<20 {
         do {
-            let connection = try await PostgresConnection.connect(configuration: admin)
-            defer { Task { await connection.close() } }
-            try await connection.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            try await PostgresConnection.withConnection(configuration: admin) { connection in
+                try await connection.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            }
             return
         } catch {
             lastError = error

@@ -19,6 +19,14 @@ public enum ParkedKeyRelease {
         return ReplayControl(action: action, key: key, blockingEvent: blocker)
     }
 
+    /// `key` with control characters as `\u0000` text: the outcome goes into the audit's
+    /// jsonb detail, which refuses a NUL character (SQLSTATE 22P05).
+    static func printable(_ key: String) -> String {
+        key.unicodeScalars.map { scalar in
+            scalar.value < 0x20 || scalar.value == 0x7F ? String(format: "\\u%04x", scalar.value) : String(scalar)
+        }.joined()
+    }
+
     /// Publishes `control` to `group`'s replay topic; returns the audit outcome.
     /// - Throws: `DeadLetterError.publishFailed` when it is not delivered.
     public static func send(_ control: ReplayControl, group: String, producer: KafkaProducer) async throws -> String {
@@ -26,7 +34,7 @@ public enum ParkedKeyRelease {
         do {
             let report = try await producer.send(message)
             return
-                "\(control.action.rawValue) of key \(control.key) (blocker \(UUIDText.lowercased(control.blockingEvent))) sent to \(message.topic)[\(report.partition)]@\(report.offset)"
+                "\(control.action.rawValue) of key \(printable(control.key)) (blocker \(UUIDText.lowercased(control.blockingEvent))) sent to \(message.topic)[\(report.partition)]@\(report.offset)"
         } catch {
             throw DeadLetterError(
                 code: .publishFailed, message: "the \(control.action.rawValue) control for \(group) was not delivered",

@@ -32,18 +32,18 @@ struct BenchDatabase: Sendable {
     let configuration: PostgresConfiguration
 
     static func create(adminURL: String, prefix: String) async throws -> BenchDatabase {
-        let admin = try await PostgresConnection.connect(configuration: try PostgresConfiguration(url: adminURL))
-        defer { Task { await admin.close() } }
         let name = "\(prefix)_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
-        try await admin.simpleQuery("CREATE DATABASE \(name)")
+        try await PostgresConnection.withConnection(configuration: try PostgresConfiguration(url: adminURL)) { admin in
+            try await admin.simpleQuery("CREATE DATABASE \(name)")
+        }
         var configuration = try PostgresConfiguration(url: adminURL)
         configuration.database = name
         return BenchDatabase(name: name, adminURL: adminURL, configuration: configuration)
     }
 
     func drop() async throws {
-        let admin = try await PostgresConnection.connect(configuration: try PostgresConfiguration(url: adminURL))
-        try await admin.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        await admin.close()
+        try await PostgresConnection.withConnection(configuration: try PostgresConfiguration(url: adminURL)) { admin in
+            try await admin.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
     }
 }

@@ -29,6 +29,14 @@ struct ChaosCommand: AsyncParsableCommand {
             duplicate effect, poison not dead-lettered with its expected reason, another
             dead letter, or a system that did not settle.
 
+            The dead-letter worker (`choreo dlq worker`) runs as a child process too, on the
+            run's own operations database (CHOREO_CHAOS_OPS_DATABASE_URL, else choreo_chaos_ops
+            on the services' server; emptied at start). With --replay-poison, once the run
+            settled, the poison in the store is replayed with repaired data where an edit can
+            make it valid (`choreo dlq replay --edit`) and discarded otherwise (`choreo dlq
+            discard`); the system must settle and verify again, and a second replay of the same
+            records must change no count in any service table or the store.
+
             Faults (--faults, comma-separated names, `default` or `all`): kill, broker-down,
             broker-errors, pg-restart, partition, poison, duplicates. `default` is every one but
             pg-restart, which restarts the whole PostgreSQL server (--pg-restart-command) and is
@@ -61,6 +69,12 @@ struct ChaosCommand: AsyncParsableCommand {
 
     @Option(help: "The shell command that restarts PostgreSQL (pg-restart).")
     var pgRestartCommand = "pg_ctlcluster 15 main restart -m fast"
+
+    @Flag(
+        help:
+            "After the run settled and verified: replay the dead-lettered poison with valid data where possible (as `choreo dlq replay --edit`), discard the rest, settle and verify again, then replay again and check that nothing changes."
+    )
+    var replayPoison = false
 
     @Flag(help: "Print the fault schedule (one JSON object per fault) and exit.")
     var scheduleOnly = false
@@ -116,7 +130,8 @@ struct ChaosCommand: AsyncParsableCommand {
         do {
             try await run.drive(
                 schedule: schedule, duration: duration, ordersPerSecond: ordersPerSecond, customers: customers,
-                settleTimeout: settleTimeout, pgRestartCommand: pgRestartCommand, report: &report)
+                settleTimeout: settleTimeout, pgRestartCommand: pgRestartCommand, replayPoison: replayPoison,
+                report: &report)
         } catch {
             report.problems.append("the run failed: \(error)")
         }

@@ -43,6 +43,23 @@ final class ChaosInjector: Sendable {
     private let poison = Mutex([PoisonSent]())
     private let duplicates = Mutex([DuplicateSent]())
     private let failures = Mutex([String]())
+    private let timeline = Mutex([Window]())
+
+    /// A fault that touched one service (or, with `service` nil, every one) from `start`
+    /// to `end`: a kill until the restart, a black hole, brokers down, a PostgreSQL restart.
+    struct Window: Sendable {
+        var kind: ChaosFaultKind
+        var service: String?
+        var start: ContinuousClock.Instant
+        var end: ContinuousClock.Instant
+    }
+
+    /// The faults with a time window, in the order they ended.
+    var windows: [Window] { timeline.withLock { $0 } }
+
+    private func window(_ kind: ChaosFaultKind, _ service: String?, since start: ContinuousClock.Instant) {
+        timeline.withLock { $0.append(Window(kind: kind, service: service, start: start, end: .now)) }
+    }
 
     init(
         broker: EmbeddedKafkaCluster, processes: ChaosProcesses, proxies: [String: TCPProxy], producer: KafkaProducer,
@@ -102,9 +119,11 @@ final class ChaosInjector: Sendable {
             let until = min(end, ContinuousClock.now + .milliseconds(Int64(seconds * 1000)))
             try? await Task.sleep(until: until, clock: .continuous)
         }
+        let started = ContinuousClock.now
         switch fault.action {
         case .kill(let service, let restartAfter):
             guard let killed = await processes.kill(preferring: service) else { return }
+            defer { window(fault.kind, killed, since: started) }
             count(fault.kind)
             logger.notice("chaos: killed", metadata: ["service": "\(killed)"])
             await hold(restartAfter)
@@ -115,6 +134,7 @@ final class ChaosInjector: Sendable {
             for id in broker.brokerIDs { try? broker.setBrokerDown(id) }
             await hold(seconds)
             for id in broker.brokerIDs { try? broker.setBrokerUp(id) }
+            window(fault.kind, nil, since: started)
         case .brokerDown(let id, let seconds):
             count(fault.kind)
             logger.notice("chaos: broker down", metadata: ["broker": "\(id)", "seconds": "\(seconds)"])
@@ -135,6 +155,7 @@ final class ChaosInjector: Sendable {
             count(fault.kind)
             logger.notice("chaos: restarting PostgreSQL", metadata: ["command": "\(pgRestartCommand)"])
             await restartPostgres()
+            window(fault.kind, nil, since: started)
         case .partition(let service, let seconds):
             guard let proxy = proxies[service] else { return }
             count(fault.kind)
@@ -142,6 +163,7 @@ final class ChaosInjector: Sendable {
             proxy.mode = .blackHole
             await hold(seconds)
             proxy.mode = .pass
+            window(fault.kind, service, since: started)
         case .poison(let kind):
             count(fault.kind)
             await injectPoison(kind)
@@ -186,19 +208,33 @@ final class ChaosInjector: Sendable {
         }
     }
 
+    /// Runs `--pg-restart-command` and waits for it to end.
+    ///
+    /// Found by the first pg-restart run: Foundation learns that a child ended when the
+    /// descriptors it inherited are closed, and the server that `pg_ctl restart` leaves
+    /// running inherited them too — the wait never ended (and, once the faults stopped and
+    /// the wait was cancelled, spun). So the command runs in a shell that first closes every
+    /// descriptor above 2, with standard input, output and error on /dev/null, and its end is
+    /// awaited through the termination handler, which cancellation does not cut short.
     private func restartPostgres() async {
         let process = Process()
-        process.executableURL = URL(filePath: "/bin/sh")
-        process.arguments = ["-c", pgRestartCommand]
-        do {
-            try process.run()
-            await ServiceProcess.waitForExit(process)
-            if process.terminationStatus != 0 {
-                record("pg-restart: the command exited with status \(process.terminationStatus)")
+        process.executableURL = URL(filePath: "/bin/bash")
+        process.arguments = [
+            "-c",
+            #"( for fd in /proc/$BASHPID/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; exec /bin/sh -c "$1" )"#,
+            "bash", pgRestartCommand,
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let status: Int32? = await withCheckedContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                record("pg-restart: \(error)")
+                continuation.resume(returning: nil)
             }
-        } catch {
-            record("pg-restart: \(error)")
         }
+        if let status, status != 0 { record("pg-restart: the command exited with status \(status)") }
     }
 
     private func count(_ kind: ChaosFaultKind) { counts.withLock { $0[kind, default: 0] += 1 } }

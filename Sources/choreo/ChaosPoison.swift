@@ -50,6 +50,28 @@ enum ChaosPoison {
         }
     }
 
+    /// Valid data for a dead letter of `kind` (whose key is `key`), for a replay with
+    /// `--edit`: a contract violation repaired into the event or command it should have
+    /// been — an order of `customer`, a registration of the customer `key` names — or nil
+    /// when no edit of the data makes the message valid (its bytes, attributes, key, size or
+    /// topic are what is wrong).
+    static func repairedData(_ kind: Kind, key: String, customer: String?, time: Date) -> [UInt8]? {
+        guard UUID(uuidString: key) != nil else { return nil }
+        switch kind {
+        case .commandContractViolation:
+            guard let customer, UUID(uuidString: customer) != nil, let sku = DevTraffic.skus.first else { return nil }
+            return Array(
+                "{\"orderId\":\"\(key)\",\"customerId\":\"\(customer)\",\"items\":[{\"sku\":\"\(sku.name)\",\"quantity\":1,\"unitPrice\":\(sku.price)}]}"
+                    .utf8)
+        case .eventContractViolation:
+            return Array(
+                "{\"customerId\":\"\(key)\",\"name\":\"Chaos repaired\",\"email\":\"repaired@example.com\",\"creditLimit\":10,\"registeredAt\":\"\(RFC3339.format(time))\"}"
+                    .utf8)
+        case .garbage, .missingAttributes, .unknownType, .commandWrongTopic, .eventWrongTopic, .oversized, .nulKey:
+            return nil
+        }
+    }
+
     /// The bytes of a message larger than the consumers' default 1 MB limit.
     static let oversizedBytes = 1_100_000
 

@@ -2,11 +2,13 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The service processes of a chaos run, one `choreo service run` each: started, killed
-/// with SIGKILL and restarted on the injector's word, and restarted (and counted) when one
-/// exits by itself.
+/// The child processes of a chaos run — one `choreo service run` per service and the
+/// dead-letter worker (`choreo dlq worker`): started, killed with SIGKILL and restarted on
+/// the injector's word, and restarted (and counted) when one exits by itself.
 actor ChaosProcesses {
     private let environment: [String: String]
+    /// The `choreo` arguments of each child, by name.
+    private let arguments: [String: [String]]
     private let logger: Logger
     private var running: [String: Process] = [:]
     /// Killed on purpose and not restarted yet.
@@ -18,8 +20,10 @@ actor ChaosProcesses {
 
     let names: [String]
 
-    init(names: [String], environment: [String: String], logger: Logger) {
-        self.names = names
+    /// `children`: each child's name and `choreo` arguments.
+    init(children: [(name: String, arguments: [String])], environment: [String: String], logger: Logger) {
+        self.names = children.map(\.name).sorted()
+        self.arguments = Dictionary(children.map { ($0.name, $0.arguments) }, uniquingKeysWith: { first, _ in first })
         self.environment = environment
         self.logger = logger
     }
@@ -39,10 +43,11 @@ actor ChaosProcesses {
     private func start(_ name: String) throws {
         if let current = running[name], current.isRunning { return }
         if let gone = running[name] { _ = Self.pids.withLock { $0.remove(gone.processIdentifier) } }
-        let process = try ServiceProcess.launch(name, environment: environment)
+        let process = try ServiceProcess.launch(
+            arguments: arguments[name] ?? ["service", "run", name], environment: environment)
         Self.pids.withLock { _ = $0.insert(process.processIdentifier) }
         running[name] = process
-        logger.info("started service process", metadata: ["service": "\(name)", "pid": "\(process.processIdentifier)"])
+        logger.info("started child process", metadata: ["service": "\(name)", "pid": "\(process.processIdentifier)"])
     }
 
     /// kill -9 of `preferred`'s process, or of the next running one (by name) when it is

@@ -21,7 +21,15 @@ struct ChaosReport: Encodable, Sendable {
     /// Of those, the pairs whose processed-event table holds the event (applied once; the
     /// second copy suppressed).
     var duplicatesSuppressed = 0
+    /// Dead letters by reason, each (message, group) once however often it was dead-lettered.
     var deadLetters: [String: Int] = [:]
+    /// Records in the run's dead-letter store (nil without the dead-letter worker).
+    var deadLettersStored: Int?
+    /// `--replay-poison`: records replayed with valid data (the first time), records
+    /// discarded as beyond repair, and the counts the second replay changed (must be 0).
+    var poisonReplayed: Int?
+    var poisonDiscarded: Int?
+    var secondReplayChanged: Int?
     var poisonInjected = 0
     /// Poison that some consuming group did not dead-letter, or dead-lettered with another reason.
     var poisonNotDeadLettered: [String] = []
@@ -40,6 +48,8 @@ struct ChaosReport: Encodable, Sendable {
     var invariants: [InvariantResult] = []
     var maxPartitionBlockedS = 0.0
     var maxPartitionBlockedAt: String?
+    /// What the longest-blocked partition's group went through meanwhile (see `ChaosRun.explain`).
+    var maxPartitionBlockedWhy: String?
     var settled = false
     /// From the end of the faults until the system settled (or the settle timeout).
     var settleS = 0.0
@@ -50,9 +60,11 @@ struct ChaosReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case seed, durationS, faultsEnabled, ordersSubmitted, ordersConfirmed, ordersCancelled, kills, restarts
         case unexpectedExits, faults, faultInjectionFailures, duplicatesInjected, duplicatesSuppressed, deadLetters
+        case deadLettersStored, poisonReplayed, poisonDiscarded, secondReplayChanged
         case poisonInjected, poisonNotDeadLettered, poisonDeadLetteredAgain, unexpectedDeadLetters, lostEvents,
             lostEventExamples, brokerLostRecords, duplicateEffects
-        case invariantViolations, invariants, maxPartitionBlockedS, maxPartitionBlockedAt, settled, settleS
+        case invariantViolations, invariants, maxPartitionBlockedS, maxPartitionBlockedAt, maxPartitionBlockedWhy,
+            settled, settleS
         case problems, passed
     }
 
@@ -72,6 +84,10 @@ struct ChaosReport: Encodable, Sendable {
         try container.encode(duplicatesInjected, forKey: .duplicatesInjected)
         try container.encode(duplicatesSuppressed, forKey: .duplicatesSuppressed)
         try container.encode(deadLetters, forKey: .deadLetters)
+        try container.encodeIfPresent(deadLettersStored, forKey: .deadLettersStored)
+        try container.encodeIfPresent(poisonReplayed, forKey: .poisonReplayed)
+        try container.encodeIfPresent(poisonDiscarded, forKey: .poisonDiscarded)
+        try container.encodeIfPresent(secondReplayChanged, forKey: .secondReplayChanged)
         try container.encode(poisonInjected, forKey: .poisonInjected)
         try container.encode(poisonNotDeadLettered, forKey: .poisonNotDeadLettered)
         try container.encode(poisonDeadLetteredAgain, forKey: .poisonDeadLetteredAgain)
@@ -84,6 +100,7 @@ struct ChaosReport: Encodable, Sendable {
         try container.encode(invariants, forKey: .invariants)
         try container.encode((maxPartitionBlockedS * 10).rounded() / 10, forKey: .maxPartitionBlockedS)
         try container.encodeIfPresent(maxPartitionBlockedAt, forKey: .maxPartitionBlockedAt)
+        try container.encodeIfPresent(maxPartitionBlockedWhy, forKey: .maxPartitionBlockedWhy)
         try container.encode(settled, forKey: .settled)
         try container.encode((settleS * 10).rounded() / 10, forKey: .settleS)
         try container.encode(problems, forKey: .problems)
@@ -110,12 +127,21 @@ struct ChaosReport: Encodable, Sendable {
             ("faults", list(faults)),
             ("processes", "killed \(kills), restarted \(restarts), exited by themselves \(unexpectedExits.count)"),
             ("duplicates", "injected \(duplicatesInjected) (event, group) pairs, suppressed \(duplicatesSuppressed)"),
-            ("dead letters", list(deadLetters)),
+            ("dead letters", list(deadLetters) + (deadLettersStored.map { "; \($0) in the store" } ?? "")),
             (
                 "poison",
                 "injected \(poisonInjected), not dead-lettered as expected \(poisonNotDeadLettered.count), dead-lettered again \(poisonDeadLetteredAgain); other dead letters \(unexpectedDeadLetters)"
             ),
             ("lost events", "\(lostEvents)"),
+        ]
+        if let poisonReplayed, let poisonDiscarded {
+            rows.append(
+                (
+                    "poison replay",
+                    "replayed \(poisonReplayed), discarded \(poisonDiscarded); second replay changed \(secondReplayChanged.map(String.init) ?? "-")"
+                ))
+        }
+        rows += [
             (
                 "broker lost records",
                 "\(brokerLostRecords)"
@@ -127,6 +153,7 @@ struct ChaosReport: Encodable, Sendable {
             (
                 "longest blocked",
                 String(format: "%.1f s", maxPartitionBlockedS) + (maxPartitionBlockedAt.map { " (\($0))" } ?? "")
+                    + (maxPartitionBlockedWhy.map { ": \($0)" } ?? "")
             ),
             ("settle", (settled ? "settled in " : "NOT settled after ") + String(format: "%.1f s", settleS)),
         ]

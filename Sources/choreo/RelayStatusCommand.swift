@@ -26,11 +26,9 @@ struct RelayStatusCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrapOnce()
         let schema = try OutboxSchema(table: table, channel: "choreo_\(table)")
-        let connection = try await PostgresConnection.connect(
-            configuration: try database.configuration(service: service), logger: Logger(label: "choreo.relay.status"))
-        defer { Task { await connection.close() } }
-        let status = try await OutboxStatus.read(schema: schema, on: connection)
-        await connection.close()
+        let status = try await PostgresConnection.withConnection(
+            configuration: try database.configuration(service: service), logger: Logger(label: "choreo.relay.status")
+        ) { connection in try await OutboxStatus.read(schema: schema, on: connection) }
         if json {
             JSONLines.print([
                 ("kind", .string("backlog")), ("table", .string(table)),

@@ -25,6 +25,33 @@ struct DeadLetterStoreTests {
         }
     }
 
+    @Test(
+        "a message dead-lettered again after a kill (same original coordinates, a later dead-letter offset) is one record"
+    )
+    func deadLetteredAgainAcrossAKill() async throws {
+        try await DeadLetterFixtures.withStore { store, _ in
+            // The group dead-lettered offset 7, was killed before committing, read offset 7
+            // again and dead-lettered it again: a second message on its dead-letter topic,
+            // later, with another failure time and error, and the same original coordinates.
+            let id = UUID()
+            let first = try IncomingDeadLetter(DeadLetterFixtures.message(offset: 7, id: id))
+            var copy = DeadLetterFixtures.message(
+                offset: 7, error: "boom again", id: id, failedAt: Date().addingTimeInterval(5))
+            copy.offset = 8
+            let again = try IncomingDeadLetter(copy)
+            #expect(again.dlqOffset == 8 && first.dlqOffset == 7)
+            #expect(try await store.insert([first]).count == 1)
+            #expect(try await store.insert([again]).isEmpty, "the copy is not a second record")
+            // Both copies in one batch (a worker that read them together) store one record too.
+            try await store.pool.withConnection { try await $0.execute("TRUNCATE dead_letter_audit, dead_letters") }
+            #expect(try await store.insert([first, again]).count == 1)
+            let records = try await store.list(DeadLetterFilter())
+            #expect(records.count == 1)
+            #expect(records.first?.dlqOffset == 7, "the first copy is kept")
+            #expect(try await store.stats().total == 1)
+        }
+    }
+
     @Test("a message without the dlq_* headers is refused with the header to fix")
     func malformed() throws {
         let message = KafkaConsumerMessage(

@@ -90,4 +90,22 @@ struct ParkedKeyReleaseTests {
             }
         }
     }
+
+    @Test(
+        "discarding a dead letter whose key holds a NUL byte (found by choreo chaos) works; the audit shows the key escaped"
+    )
+    func discardNulKey() async throws {
+        try await DeadLetterTestHarness.with(preserveKeyOrder: true) { harness in
+            let key = "chaos\u{0}key"
+            try await harness.store.insert([try IncomingDeadLetter(DeadLetterFixtures.message(offset: 1, key: key))])
+            let record = try #require(try await harness.store.list(DeadLetterFilter()).first)
+            #expect(record.keyText == key)
+            let run = try await harness.choreo(["dlq", "discard", "\(record.id)", "--reason", "poison"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try await harness.store.record(record.id)?.status == .discarded)
+            let audit = try await harness.store.audit(record.id)
+            #expect(audit.last?.action == "discard")
+            #expect(audit.last?.detail.contains("chaos\\\\u0000key") == true, "\(audit.last?.detail ?? "")")
+        }
+    }
 }

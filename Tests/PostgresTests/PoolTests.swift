@@ -92,3 +92,26 @@ private final class ConcurrencyTracker: Sendable {
     var maxConcurrent: Int { state.withLock { $0.max } }
     var maxServerSessions: Int { state.withLock { $0.sessions } }
 }
+
+/// `PostgresConnection.withConnection` closes its connection on every exit path.
+@Suite("Scoped connection")
+struct ScopedConnectionTests {
+    struct Expected: Error {}
+
+    @Test func theConnectionIsClosedAfterTheBodyReturnsAndAfterItThrows() async throws {
+        let configuration = try testConfiguration()
+        let kept = try await PostgresConnection.withConnection(configuration: configuration) { connection in
+            #expect(!connection.isClosed)
+            return connection
+        }
+        #expect(kept.isClosed)
+        let thrown = Mutex<PostgresConnection?>(nil)
+        await #expect(throws: Expected.self) {
+            try await PostgresConnection.withConnection(configuration: configuration) { connection in
+                thrown.withLock { $0 = connection }
+                throw Expected()
+            }
+        }
+        #expect(thrown.withLock { $0?.isClosed } == true)
+    }
+}

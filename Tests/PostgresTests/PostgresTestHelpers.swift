@@ -8,19 +8,11 @@ func testConfiguration() throws -> PostgresConfiguration {
 }
 
 /// Runs `body` with a new connection to `configuration`, closed afterwards.
-func withConnection<T>(
+func withConnection<T: Sendable>(
     _ configuration: PostgresConfiguration,
     _ body: (PostgresConnection) async throws -> T
 ) async throws -> T {
-    let connection = try await PostgresConnection.connect(configuration: configuration)
-    do {
-        let value = try await body(connection)
-        await connection.close()
-        return value
-    } catch {
-        await connection.close()
-        throw error
-    }
+    try await PostgresConnection.withConnection(configuration: configuration, body)
 }
 
 /// A deadline for awaiting an event (a notification, a stream's end): never a fixed sleep.
@@ -64,6 +56,6 @@ func uniqueName(_ prefix: String) -> String {
 }
 
 /// Runs `body` with a connection to a new scratch database (dropped afterwards).
-func withScratchDatabaseConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+func withScratchDatabaseConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
     try await withScratchDatabase { configuration in try await withConnection(configuration, body) }
 }
