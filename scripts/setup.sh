@@ -18,11 +18,12 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
-# Python clients used by interoperability tests (an independent CloudEvents reader, and
-# prometheus_client's text parser for the /metrics exposition).
-if ! python3 -c 'import cloudevents, confluent_kafka, prometheus_client' >/dev/null 2>&1; then
-    log "installing python test clients (cloudevents, confluent-kafka, prometheus-client)"
-    python3 -m pip install -q --disable-pip-version-check cloudevents confluent-kafka prometheus-client >/dev/null 2>&1 \
+# Python clients used by interoperability tests (an independent CloudEvents reader,
+# prometheus_client's text parser for the /metrics exposition, and opentelemetry-proto to
+# decode OTLP trace exports in scripts/otlp-receiver.py).
+if ! python3 -c 'import cloudevents, confluent_kafka, prometheus_client, opentelemetry.proto' >/dev/null 2>&1; then
+    log "installing python test clients (cloudevents, confluent-kafka, prometheus-client, opentelemetry-proto)"
+    python3 -m pip install -q --disable-pip-version-check cloudevents confluent-kafka prometheus-client opentelemetry-proto >/dev/null 2>&1 \
         || log "warning: could not install python test clients; interop tests will be skipped"
 fi
 

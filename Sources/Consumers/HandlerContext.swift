@@ -71,8 +71,10 @@ public struct HandlerContext: Sendable {
         var event = event
         event.causationID = event.causationID ?? UUIDText.lowercased(cause.id)
         event.correlationID = event.correlationID ?? cause.correlationID ?? UUIDText.lowercased(cause.id)
-        event.traceparent = event.traceparent ?? cause.traceparent
-        let record = try writer.prepare(event)
+        // Traced: the `outbox write` span is a child of the active (handler) span, else of the
+        // cause's trace, and the emitted event carries the write span's traceparent. Under the
+        // no-op tracer it carries the cause's traceparent.
+        let record = try writer.prepare(event, continuing: cause.traceparent)
         buffer.append(record)
         return record.envelope
     }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Kafka
+import Tracing
 
 /// Replays stored dead letters: checks every record first (destination declared and
 /// carrying the type, `--yes`, retention, edited data against the contract) and refuses the
@@ -73,6 +74,7 @@ public struct DeadLetterReplayer: Sendable {
             throw DeadLetterError(code: .invalidInput, message: "a replay that publishes needs a Kafka producer")
         }
         var outcomes: [ReplayOutcome] = []
+        let tracing = TraceContextPropagation.isTracing
         let start = ContinuousClock.now
         let chunkSize = options.rate == nil ? 500 : 1
         var index = 0
@@ -87,13 +89,22 @@ public struct DeadLetterReplayer: Sendable {
                 },
                 actor: options.actor, action: options.automatic ? "redrive" : "replay")
             var messages: [KafkaProducerMessage] = []
+            var spans: [any Span] = []
             for (record, topic) in chunk {
                 guard let replayID = audits[record.id] else {
+                    for span in spans { span.fail(message: "not published: the request failed") }
                     throw DeadLetterError(code: .notFound, message: "no dead letter with id \(record.id)")
                 }
-                messages.append(ReplayMessage.make(record, topic: topic, replayID: replayID, data: options.editedData))
+                var message = ReplayMessage.make(record, topic: topic, replayID: replayID, data: options.editedData)
+                if tracing {
+                    let span = Self.replaySpan(record, topic: topic, replayID: replayID, options: options)
+                    message.headers = TraceContextPropagation.headers(message.headers, continuingFrom: span)
+                    spans.append(span)
+                }
+                messages.append(message)
             }
             let results = await producer.sendBatch(messages)
+            for (span, result) in zip(spans, results) { span.end(delivery: result) }
             var done: [DeadLetterStore.ReplayDone] = []
             var failure: (DeadLetterRecord, String, Int64, KafkaError)?
             for ((record, topic), result) in zip(chunk, results) {
@@ -125,6 +136,34 @@ public struct DeadLetterReplayer: Sendable {
             index += chunk.count
         }
         return outcomes
+    }
+
+    /// The `dead-letter replay` span of one record (kind producer): a child of the trace
+    /// context the dead letter stored (the original event's), linked to it, so the whole story
+    /// keeps one trace id; the replayed message carries this span's `traceparent`.
+    private static func replaySpan(_ record: DeadLetterRecord, topic: String, replayID: Int64, options: ReplayOptions)
+        -> any Span
+    {
+        var attributes = SpanAttributes()
+        attributes["messaging.system"] = "kafka"
+        attributes["messaging.operation.type"] = "send"
+        attributes["messaging.operation.name"] = "dlq.replay"
+        attributes["messaging.destination.name"] = topic
+        if let eventID = record.eventID {
+            attributes["messaging.message.id"] = eventID
+            attributes["cloudevents.event_id"] = eventID
+        }
+        if let type = record.fullType { attributes["cloudevents.event_type"] = type.description }
+        attributes["choreo.dead_letter.id"] = record.id
+        attributes["choreo.dead_letter.group"] = record.group
+        attributes["choreo.dead_letter.reason"] = record.reason
+        attributes["choreo.dead_letter.replay_id"] = replayID
+        attributes["choreo.dead_letter.replay_count"] = record.replayCount + 1
+        attributes["choreo.dead_letter.action"] = options.automatic ? "redrive" : "replay"
+        if options.editedData != nil { attributes["choreo.dead_letter.edited"] = true }
+        return TraceContextPropagation.startSpan(
+            "dead-letter replay \(topic)", continuingHeaders: record.eventHeaders, ofKind: .producer,
+            attributes: attributes)
     }
 
     private func validate(_ data: [UInt8], of record: DeadLetterRecord) throws {

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Kafka
 import Postgres
+import Tracing
 
 /// Records events in the outbox inside the caller's database transaction.
 ///
@@ -43,20 +44,27 @@ public struct OutboxWriter: Sendable {
 
     /// Validates `event`, builds its envelope and inserts its row using `connection`,
     /// which must be inside the caller's transaction (`withTransaction`).
+    ///
+    /// Traced as an `outbox write` span (see `prepare(_:continuing:)`) that ends after the insert.
     /// - Returns: the envelope the event will be published with.
     @discardableResult
     public func append(_ event: OutboxEvent, on connection: PostgresConnection) async throws -> EventEnvelope {
-        let record = try prepare(event)
-        try await insert([record], on: connection)
-        return record.envelope
+        try await append([event], on: connection)[0]
     }
 
     /// Appends several events in one statement, in order; all or none are inserted.
     @discardableResult
     public func append(_ events: [OutboxEvent], on connection: PostgresConnection) async throws -> [EventEnvelope] {
-        let records = try events.map(prepare)
-        try await insert(records, on: connection)
-        return records.map(\.envelope)
+        let spans = events.map { writeSpan(for: $0, continuing: nil) }
+        do {
+            let records = try zip(events, spans).map { try record($0, span: $1, continuing: nil) }
+            try await insert(records, on: connection)
+            for span in spans { span?.end() }
+            return records.map(\.envelope)
+        } catch {
+            for span in spans { span?.fail(error) }
+            throw error
+        }
     }
 
     /// Inserts prepared records in one statement, in order.
@@ -92,8 +100,35 @@ public struct OutboxWriter: Sendable {
     }
 
     /// Validates `event` and builds its envelope and row, without touching the database.
+    ///
+    /// Traced as an `outbox write` span (kind producer; nothing is recorded under the no-op
+    /// tracer): a child of `event.traceparent` when the event carries one, else of the task's
+    /// active span (a handler's, say), else of `cause` (the traceparent of what caused the
+    /// event), else a root. The row's `traceparent` is the event's own, else the write span's,
+    /// else `cause`.
     /// - Throws: `OutboxError` (`contract-violation`, `unknown-type`, `no-topic`, `too-large`).
-    public func prepare(_ event: OutboxEvent) throws -> OutboxRecord {
+    public func prepare(_ event: OutboxEvent, continuing cause: String? = nil) throws -> OutboxRecord {
+        let span = writeSpan(for: event, continuing: cause)
+        do {
+            let record = try record(event, span: span, continuing: cause)
+            span?.end()
+            return record
+        } catch {
+            span?.fail(error)
+            throw error
+        }
+    }
+
+    /// The `outbox write` span of `event`, or nil when no tracer is bootstrapped.
+    private func writeSpan(for event: OutboxEvent, continuing cause: String?) -> (any Span)? {
+        guard TraceContextPropagation.isTracing else { return nil }
+        let parent = event.traceparent ?? (TraceContextPropagation.traceparent() == nil ? cause : nil)
+        return TraceContextPropagation.startSpan(
+            "outbox write \(event.type)", continuing: parent, ofKind: .producer,
+            attributes: OutboxSpanAttributes.write(event: event, source: source, table: schema.table))
+    }
+
+    private func record(_ event: OutboxEvent, span: (any Span)?, continuing cause: String?) throws -> OutboxRecord {
         guard event.data.count <= maxMessageBytes else {
             throw OutboxError(
                 code: .tooLarge,
@@ -122,13 +157,15 @@ public struct OutboxWriter: Sendable {
             subject: event.subject ?? event.key,
             correlationID: event.correlationID ?? UUIDText.lowercased(event.id),
             causationID: event.causationID,
-            traceparent: event.traceparent
+            traceparent: event.traceparent ?? span.flatMap { TraceContextPropagation.traceparent(of: $0.context) }
+                ?? cause
         )
         let headers = envelope.kafkaHeaders()
         let size = OutboxMessageSize(key: Array(event.key.utf8), valueBytes: event.data.count, headers: headers)
         if let violation = size.violation(maxMessageBytes: maxMessageBytes, maxHeaderBytes: maxHeaderBytes) {
             throw OutboxError(code: .tooLarge, message: "\(event.type): \(violation)")
         }
+        span?.attributes["messaging.destination.name"] = topic
         return OutboxRecord(
             envelope: envelope, topic: topic, key: event.key, data: event.data,
             headersJSON: OutboxHeaders.encode(headers))

@@ -1,7 +1,9 @@
+import Contracts
 import Foundation
 import Kafka
 import Logging
 import Postgres
+import Tracing
 
 /// The active relay's pipeline: up to `maxBatchesInFlight` batches, within
 /// `maxInFlightBytes` of messages, are produced at once, read in id order, and removed
@@ -42,6 +44,8 @@ struct RelayPipeline {
         var bytes: Int
         /// Enqueued in id order before the next batch is read, so per-partition order holds.
         var deliveries: PendingDeliveries
+        /// The `relay publish` span of each row, in order; empty when no tracer is bootstrapped.
+        var spans: [any Span]
     }
 
     struct Completion {
@@ -112,6 +116,7 @@ struct RelayPipeline {
         // takes at most an eighth of the bound, and starts only while at most half of it is in
         // flight: in flight and being read together stay within the bound.
         let readBudget = max(1, configuration.maxInFlightBytes / 8)
+        let tracing = TraceContextPropagation.isTracing
         while accepting && inFlight.count < configuration.maxBatchesInFlight
             && inFlightBytes <= configuration.maxInFlightBytes / 2
         {
@@ -134,6 +139,7 @@ struct RelayPipeline {
             var messages: [KafkaProducerMessage] = []
             var sent: [Sent] = []
             var bytes = 0
+            var spans: [any Span] = []
             messages.reserveCapacity(rows.count)
             sent.reserveCapacity(rows.count)
             for row in rows {
@@ -151,6 +157,7 @@ struct RelayPipeline {
                             id: row.id, key: row.key, topic: row.topic, eventType: row.eventType,
                             headers: message.headers, isBlocker: isBlocker)
                     )
+                    if tracing { spans.append(publishSpan(row, message: message)) }
                 case .failure(let failure):
                     try await block(
                         id: row.id, key: row.key, topic: row.topic, eventType: row.eventType, code: failure.code,
@@ -162,9 +169,19 @@ struct RelayPipeline {
             }
             guard !messages.isEmpty else { continue }
             let deliveries = await producer.enqueueBatch(messages)
-            inFlight.append(Batch(rows: sent, bytes: bytes, deliveries: deliveries))
+            inFlight.append(Batch(rows: sent, bytes: bytes, deliveries: deliveries, spans: spans))
             inFlightBytes += bytes
         }
+    }
+
+    /// The `relay publish` span of `row` (kind producer): a child of the trace context the row
+    /// stores, linked to it, ended when the delivery report arrives.
+    private func publishSpan(_ row: OutboxRow, message: KafkaProducerMessage) -> any Span {
+        TraceContextPropagation.startSpan(
+            "relay publish \(row.topic)", continuingHeaders: message.headers, ofKind: .producer,
+            attributes: OutboxSpanAttributes.publish(
+                rowID: row.id, topic: row.topic, key: row.key, eventType: row.eventType, headers: message.headers,
+                table: schema.table))
     }
 
     struct Unpublishable: Error {
@@ -251,6 +268,7 @@ struct RelayPipeline {
         let batch = inFlight.removeFirst()
         inFlightBytes -= batch.bytes
         let results = await batch.deliveries.wait()
+        for (span, result) in zip(batch.spans, results) { span.end(delivery: result) }
         var completion = Completion()
         var succeeded = Array(repeating: false, count: batch.rows.count)
         var permanent: [(Int, KafkaError)] = []
@@ -374,7 +392,12 @@ struct RelayPipeline {
     /// Waits for every in-flight batch without removing anything (the database is gone);
     /// their rows stay pending and are read again by the next run.
     mutating func abandon() async {
-        for batch in inFlight { _ = await batch.deliveries.wait() }
+        for batch in inFlight {
+            _ = await batch.deliveries.wait()
+            for span in batch.spans {
+                span.fail(message: "abandoned: the relay lost its database; the row stays pending")
+            }
+        }
         inFlight = []
         inFlightBytes = 0
     }

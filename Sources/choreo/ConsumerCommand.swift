@@ -181,6 +181,7 @@ struct ConsumerRunCommand: AsyncParsableCommand {
         }
         let spec = try ConsumerGroupSpec.load(file)
         let count = instances ?? spec.instances ?? 1
+        let tracing = try TracingBootstrap.services(service: spec.service, logger: logger)
         guard (1...64).contains(count) else { throw ValidationError("--instances must be 1…64") }
         let environment = try ServiceHandlers.environment(
             root: root.projectRoot, kafka: try kafka.configuration(root: root.projectRoot))
@@ -204,7 +205,8 @@ struct ConsumerRunCommand: AsyncParsableCommand {
             checks: [.databases([configuration.database]), .consumers(runtimes)], logger: logger)
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: services + runtimes.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: tracing + services + runtimes.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await serviceGroup.run()
     }

@@ -125,6 +125,7 @@ struct DevSystem {
                 "services": "\(hosts.map(\.service.name).joined(separator: ","))", "processes": "\(processes)",
             ])
         services.insert(contentsOf: try operations(hosts.map(\.database), consumers, relays), at: 0)
+        services.insert(contentsOf: try TracingBootstrap.services(service: "dev", logger: logger), at: 0)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -58,19 +58,23 @@ struct DlqReplayCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let outcomes: [ReplayOutcome]
         do {
-            outcomes = try await ops.withStore { store in
-                let records =
-                    ids.isEmpty
-                    ? try await store.list(try filters.filter(defaultLimit: 10_000_000, defaultStatus: .pending))
-                    : try await store.records(ids)
-                let replayer = DeadLetterReplayer(
-                    store: store, destinations: project.destinations, registry: project.registry, producer: producer)
-                let bar = ProgressBar(total: records.count)
-                let outcomes = try await replayer.replay(records, options: options) { done, total in
-                    bar.update(done)
+            // Each replay is a span; the exporter (when configured) flushes them before exit.
+            outcomes = try await TracingBootstrap.flushing(service: "dlq", logger: Logger(label: "choreo.dlq")) {
+                try await ops.withStore { store in
+                    let records =
+                        ids.isEmpty
+                        ? try await store.list(try filters.filter(defaultLimit: 10_000_000, defaultStatus: .pending))
+                        : try await store.records(ids)
+                    let replayer = DeadLetterReplayer(
+                        store: store, destinations: project.destinations, registry: project.registry, producer: producer
+                    )
+                    let bar = ProgressBar(total: records.count)
+                    let outcomes = try await replayer.replay(records, options: options) { done, total in
+                        bar.update(done)
+                    }
+                    bar.finish()
+                    return outcomes
                 }
-                bar.finish()
-                return outcomes
             }
         } catch let error as DeadLetterError {
             await producer?.shutdown()

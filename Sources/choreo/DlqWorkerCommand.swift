@@ -35,6 +35,7 @@ struct DlqWorkerCommand: AsyncParsableCommand {
         try logging.bootstrap()
         operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.dlq.worker")
+        let tracing = try TracingBootstrap.services(service: "dlq-worker", logger: logger)
         let project = try DlqProject.load(root.projectRoot)
         guard !project.specs.isEmpty else {
             throw CLI.failure(2, "no consumer groups declared in \(root.projectRoot.consumers.path)")
@@ -61,7 +62,7 @@ struct DlqWorkerCommand: AsyncParsableCommand {
             checks: [.databases([database]), .deadLetterWorker(worker)], logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: endpoint + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: tracing + endpoint + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
             try await group.run()

@@ -5,6 +5,7 @@ import Kafka
 import Logging
 import Services
 import Topics
+import Tracing
 
 /// `choreo publish`: validate data against its contract and publish it as a CloudEvent.
 struct PublishCommand: AsyncParsableCommand {
@@ -94,11 +95,32 @@ struct PublishCommand: AsyncParsableCommand {
         var configuration = KafkaProducerConfiguration(client: try kafka.configuration(root: project))
         configuration.messageTimeout = .seconds(15)
         let producer = try KafkaProducer(configuration: configuration)
+        // A producer span starts the event's trace; its traceparent goes out with the message.
+        // The exporter (when configured) flushes it before exit.
         let report: KafkaDeliveryReport
         do {
-            report = try await producer.send(
-                KafkaProducerMessage(
-                    topic: destination, partition: nil, key: Array(key.utf8), value: bytes, headers: kafkaHeaders))
+            report = try await TracingBootstrap.flushing(service: "publish", logger: Logger(label: "choreo.publish")) {
+                var attributes = SpanAttributes()
+                attributes["messaging.system"] = "kafka"
+                attributes["messaging.operation.type"] = "send"
+                attributes["messaging.operation.name"] = "publish"
+                attributes["messaging.destination.name"] = destination
+                attributes["messaging.message.id"] = UUIDText.lowercased(id)
+                attributes["cloudevents.event_type"] = eventType.description
+                let span = TraceContextPropagation.startSpan(
+                    "publish \(destination)", continuing: nil, ofKind: .producer, attributes: attributes)
+                do {
+                    let report = try await producer.send(
+                        KafkaProducerMessage(
+                            topic: destination, partition: nil, key: Array(key.utf8), value: bytes,
+                            headers: TraceContextPropagation.headers(kafkaHeaders, continuingFrom: span)))
+                    span.end(delivery: .success(report))
+                    return report
+                } catch {
+                    span.fail(error)
+                    throw error
+                }
+            }
         } catch {
             await producer.shutdown()
             throw error

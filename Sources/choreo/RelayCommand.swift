@@ -78,6 +78,7 @@ struct RelayCommand: AsyncParsableCommand {
         try logging.bootstrap()
         operations.bootstrapMetrics()
         let logger = Logger(label: "choreo.relay")
+        let tracing = try TracingBootstrap.services(service: service ?? "relay", logger: logger)
         let schema = try OutboxSchema(table: table, channel: "choreo_\(table)")
         let postgres = try database.configuration(service: service)
         var producer = KafkaProducerConfiguration(client: try kafka.configuration(root: root.projectRoot))
@@ -101,7 +102,7 @@ struct RelayCommand: AsyncParsableCommand {
         let services = try operations.services(checks: [.databases([postgres]), .relays([relay])], logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: services + [.init(service: relay)],
+                services: tracing + services + [.init(service: relay)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

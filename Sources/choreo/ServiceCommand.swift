@@ -66,6 +66,7 @@ struct ServiceRunCommand: AsyncParsableCommand {
         operations.bootstrapMetrics()
         var logger = Logger(label: "choreo.service")
         logger[metadataKey: "service"] = "\(name)"
+        let tracing = try TracingBootstrap.services(service: name, logger: logger)
         let host = try ServiceHost(
             service: try ServiceHandlers.catalog().service(named: name),
             environment: try ServiceHandlers.environment(
@@ -83,7 +84,8 @@ struct ServiceRunCommand: AsyncParsableCommand {
         ]
         // The endpoint first: a group stops in reverse order, so it answers until the end.
         let services =
-            try operations.services(checks: checks, logger: logger) + hosted.ordered.map { .init(service: $0) }
+            try tracing + operations.services(checks: checks, logger: logger)
+            + hosted.ordered.map { .init(service: $0) }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
