@@ -90,7 +90,7 @@ extension DeploymentStructureTests {
         }
     }
 
-    @Test("traces: an OpenTelemetry collector receives OTLP and exports to Jaeger")
+    @Test("traces: every long-running choreo container exports to an OpenTelemetry collector, which forwards to Jaeger")
     func collectorForwardsToJaeger() throws {
         let compose = try Self.compose()
         let collector = try #require(compose.services["otel-collector"], "no otel-collector service")
@@ -106,5 +106,10 @@ extension DeploymentStructureTests {
         let traces = try #require(pipeline as? [String: Any])
         #expect((traces["receivers"] as? [String])?.contains("otlp") == true)
         #expect((traces["exporters"] as? [String])?.contains { exporters[$0] != nil } == true)
+        for container in Self.choreoContainers(compose).filter({ $0.command.first != "topics" }) {
+            #expect(
+                container.environment["CHOREO_OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318",
+                "\(container.name) does not export its spans to the collector's OTLP/HTTP port")
+        }
     }
 }
