@@ -23,6 +23,9 @@ public final class DeadLetterWorker: Service, Sendable {
     private let stopping = Mutex(false)
     private let counters = Mutex(Metrics())
     private let joined = Mutex(false)
+    /// Partitions revoked or lost since the loop last looked: their uncommitted offsets are
+    /// dropped (the new owner re-reads those messages, which inserts nothing).
+    private let released = Mutex<Set<KafkaTopicPartition>>([])
     /// `choreo_dead_letters{status,reason}`, read from the store.
     private let gauge = DeadLetterGauge()
 
@@ -78,16 +81,35 @@ public final class DeadLetterWorker: Service, Sendable {
             self.joined.withLock { joined in
                 if case .assigned = event { joined = true } else { joined = false }
             }
+            switch event {
+            case .assigned: break
+            case .revoked(let partitions), .lost(let partitions): self.released.withLock { $0.formUnion(partitions) }
+            }
         }
         do {
             try consumer.subscribe(topics: configuration.deadLetterTopics)
             var lastRedrive = ContinuousClock.now
             var lastGauge: ContinuousClock.Instant?
+            // Offsets of stored batches whose commit failed (a broker outage): committed again on
+            // every turn, so a partition with no further dead letters does not keep a lag of one.
+            var uncommitted: [KafkaTopicPartition: Int64] = [:]
+            var commitFailures = 0
             while !isStopping {
                 let messages = try await consumer.poll(
                     maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
                 var changed = false
-                if !messages.isEmpty { changed = try await storeBatch(messages, consumer: consumer) }
+                if !messages.isEmpty {
+                    guard let stored = try await storeBatch(messages) else { break }
+                    changed = stored.count > 0
+                    uncommitted.merge(stored.offsets) { max($0, $1) }
+                }
+                let gone = released.withLock { set in
+                    defer { set.removeAll() }; return set
+                }
+                for partition in gone { uncommitted[partition] = nil }
+                if !uncommitted.isEmpty {
+                    uncommitted = await commit(uncommitted, consumer: consumer, failures: &commitFailures)
+                }
                 if ContinuousClock.now - lastRedrive >= configuration.redriveInterval {
                     lastRedrive = .now
                     changed = await redriveDue() || changed
@@ -113,8 +135,11 @@ public final class DeadLetterWorker: Service, Sendable {
         }
     }
 
-    /// Stores a batch; returns whether it stored a record (so the gauge is read again).
-    private func storeBatch(_ messages: [KafkaConsumerMessage], consumer: KafkaConsumer) async throws -> Bool {
+    /// Stores a batch; returns how many records it stored and the offsets to commit, or `nil`
+    /// when stopping before it could store (nothing is committed: the batch is read again).
+    private func storeBatch(
+        _ messages: [KafkaConsumerMessage]
+    ) async throws -> (count: Int, offsets: [KafkaTopicPartition: Int64])? {
         var letters: [IncomingDeadLetter] = []
         var next: [KafkaTopicPartition: Int64] = [:]
         for message in messages {
@@ -139,21 +164,36 @@ public final class DeadLetterWorker: Service, Sendable {
                 }
                 break
             } catch {
-                if isStopping { return false }  // nothing committed: the batch is read again next time
+                if isStopping { return nil }  // nothing committed: the batch is read again next time
                 logger.warning(
                     "storing dead letters failed; retrying the batch", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, configuration.maximumBackoff)
             }
         }
-        let offsets = next.map {
+        return (storedCount, next)
+    }
+
+    /// Commits `offsets`; returns those still to commit (all of them when the commit failed).
+    private func commit(
+        _ offsets: [KafkaTopicPartition: Int64], consumer: KafkaConsumer, failures: inout Int
+    ) async -> [KafkaTopicPartition: Int64] {
+        let list = offsets.map {
             KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value)
         }
-        do { try await consumer.commit(offsets) } catch {
-            // Stored already: a redelivery of these messages inserts nothing.
-            logger.info("offset commit failed; the batch may be read again harmlessly", metadata: ["error": "\(error)"])
+        do {
+            try await consumer.commit(list)
+            failures = 0
+            return [:]
+        } catch {
+            // Stored already: a redelivery of these messages inserts nothing; tried again next turn.
+            failures += 1
+            if failures == 1 || failures % 50 == 0 {
+                logger.info(
+                    "offset commit failed; trying again", metadata: ["error": "\(error)", "failures": "\(failures)"])
+            }
+            return offsets
         }
-        return storedCount > 0
     }
 
     /// Replays due records to their group's replay topic, one at a time; a record whose
