@@ -127,7 +127,7 @@ struct DeploymentStructureTests {
         let allowed =
             Set([
                 "CHOREO_BOOTSTRAP_SERVERS", "CHOREO_ROOT", "CHOREO_LOG_LEVEL", "CHOREO_OPS_DATABASE_URL",
-                "CHOREO_LOG_FORMAT", "CHOREO_OPS_PORT", "CHOREO_OPS_HOST",
+                "CHOREO_LOG_FORMAT", "CHOREO_OPS_PORT", "CHOREO_OPS_HOST", "CHOREO_OTEL_EXPORTER_OTLP_ENDPOINT",
             ])
             .union(services.map(Self.databaseKey))
         for container in Self.choreoContainers(compose) {
