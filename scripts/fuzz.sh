@@ -17,6 +17,8 @@ build=.build/fuzz
 if [ -z "${CHOREO_FUZZ_NO_BUILD:-}" ]; then
     swift build --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target Contracts 2>&1 | grep -v "Cannot export" | tail -1
     objects=("$build"/debug/Logging.build/*.o "$build"/debug/Kafka.build/*.o "$build"/debug/Contracts.build/*.o)
+    # Contracts propagates trace context through swift-distributed-tracing.
+    for module in Tracing Instrumentation ServiceContextModule; do objects+=("$build"/debug/$module.build/*.o); done
     swiftc -sanitize=fuzzer,address -parse-as-library -DCHOREO_FUZZ \
         -I "$build/debug/Modules" -Xcc -fmodule-map-file=Sources/CRdKafka/module.modulemap \
         Sources/ChoreoFuzz/*.swift "${objects[@]}" -lrdkafka -o "$build/choreo-fuzz" 2>&1 | grep -v "Cannot export" || true
