@@ -5,9 +5,6 @@ import Kafka
 import Postgres
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// The operations endpoint and JSON logs of real `choreo` processes: `/metrics` parsed by an
 /// independent parser (Python `prometheus_client`), `/health/ready` across a database cut,
@@ -56,15 +53,6 @@ struct OperationsEndpointTests {
         }
     }
 
-    /// `GET path` → status code, or nil when nothing answers.
-    static func status(port: Int, _ path: String) async -> Int? {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 10
-        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
-        return (response as? HTTPURLResponse)?.statusCode
-    }
-
     @Test(
         "service run: /metrics parses with prometheus_client, has every documented relay and consumer name, and moves with traffic; JSON log lines carry the event's ids"
     )
@@ -77,8 +65,8 @@ struct OperationsEndpointTests {
             ])
             defer { child.process.kill() }
             let port = try await child.port()
-            try await waitUntil(timeout: .seconds(60)) { await Self.status(port: port, "/health/ready") == 200 }
-            #expect(await Self.status(port: port, "/health/live") == 200)
+            try await waitUntil(timeout: .seconds(60)) { await httpStatus(port: port, "/health/ready") == 200 }
+            #expect(await httpStatus(port: port, "/health/live") == 200)
 
             // 20 events, one undecodable message and one contract-violating event with ids.
             try await harness.publish((0..<20).map { ("k\($0 % 5)", $0) })
@@ -162,14 +150,14 @@ struct OperationsEndpointTests {
             ])
             defer { child.process.kill() }
             let port = try await child.port()
-            try await waitUntil(timeout: .seconds(60)) { await Self.status(port: port, "/health/ready") == 200 }
+            try await waitUntil(timeout: .seconds(60)) { await httpStatus(port: port, "/health/ready") == 200 }
 
             proxy.mode = .blackHole
-            try await waitUntil(timeout: .seconds(60)) { await Self.status(port: port, "/health/ready") == 503 }
-            #expect(await Self.status(port: port, "/health/live") == 200, "alive while not ready")
+            try await waitUntil(timeout: .seconds(60)) { await httpStatus(port: port, "/health/ready") == 503 }
+            #expect(await httpStatus(port: port, "/health/live") == 200, "alive while not ready")
 
             proxy.mode = .pass
-            try await waitUntil(timeout: .seconds(60)) { await Self.status(port: port, "/health/ready") == 200 }
+            try await waitUntil(timeout: .seconds(60)) { await httpStatus(port: port, "/health/ready") == 200 }
             child.process.kill(signal: SIGTERM)
             #expect(await child.process.waitForExit(timeout: .seconds(20)) == 0, "SIGTERM stops it cleanly")
             await proxy.stop()

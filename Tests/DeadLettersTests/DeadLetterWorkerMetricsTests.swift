@@ -5,9 +5,6 @@ import Foundation
 import Kafka
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// `choreo dlq worker`'s operations endpoint, read as Prometheus does: its `/metrics`
 /// parsed by Python `prometheus_client`.
@@ -26,7 +23,7 @@ struct DeadLetterWorkerMetricsTests {
                 ], standardError: log)
             defer { worker.kill() }
             let port = try await Self.port(log: log)
-            try await waitUntil(timeout: .seconds(60)) { await Self.status(port: port, "/health/ready") == 200 }
+            try await waitUntil(timeout: .seconds(60)) { await httpStatus(port: port, "/health/ready") == 200 }
             let pending = ["status": "pending", "reason": "handler-error"]
             #expect((try await MetricsScrape.scrape(port: port)).value("choreo_dead_letters", pending) ?? 0 == 0)
 
@@ -60,12 +57,4 @@ struct DeadLetterWorkerMetricsTests {
         return try #require(port)
     }
 
-    /// `GET path` → status code, or nil when nothing answers.
-    static func status(port: Int, _ path: String) async -> Int? {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 10
-        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
-        return (response as? HTTPURLResponse)?.statusCode
-    }
 }
