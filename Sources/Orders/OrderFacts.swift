@@ -36,6 +36,17 @@ public enum OrderFacts {
         return counts
     }
 
+    /// How many orders requested at or after `since` are still placed (neither confirmed nor
+    /// cancelled). Reads only the partial index of open orders, so it stays cheap while the
+    /// table grows: what a settle loop polls before it counts everything.
+    public static func openCount(since: Date = Date(timeIntervalSince1970: 0), on connection: PostgresConnection)
+        async throws -> Int
+    {
+        let rows = try await connection.query(
+            "SELECT count(*) FROM orders WHERE status = 'placed' AND requested_at >= \(since)")
+        return try rows.first?.decode(Int.self, column: 0) ?? 0
+    }
+
     /// p50 and p99 of the time from the `order.place` command to the order's terminal state,
     /// in milliseconds, over accepted orders requested at or after `since` (nil: none yet).
     public static func completionLatency(since: Date, on connection: PostgresConnection) async throws -> (

@@ -18,7 +18,9 @@ struct BenchE2ECommand: AsyncParsableCommand {
             --load-seconds; its rate is the orders completed while the load is offered, after
             --load-ramp seconds. Completion is the order.place command's envelope time to the
             commit of the order's terminal state, both read from the Orders database. The
-            service databases are those of `choreo dev up` (see `choreo service run --help`).
+            service databases are scratch ones, `choreo_bench_<service>` on the server of each
+            service's own database (see `choreo service run --help`), dropped and created empty
+            at start so that no earlier run's rows weigh on the figures.
             The last line is JSON.
             """
     )
@@ -69,7 +71,9 @@ struct BenchE2ECommand: AsyncParsableCommand {
         let settings = DevDriver.Settings(
             ordersPerSecond: 0, duration: nil, settle: plan.settle, statusInterval: .seconds(5), customers: customers)
         let driver = Mutex<E2EBenchDriver?>(nil)
-        try await DevSystem(root: root.projectRoot, brokers: 1, processes: false).run(logger: logger) { parts in
+        try await DevSystem(root: root.projectRoot, brokers: 1, processes: false, scratchDatabases: true).run(
+            logger: logger
+        ) { parts in
             let made = E2EBenchDriver(dev: DevDriver(settings: settings, parts: parts, logger: logger), plan: plan)
             driver.withLock { $0 = made }
             return made

@@ -225,6 +225,9 @@ final class DevDriver: Service, Sendable {
         guard let orders = connections["orders"], let inventory = connections["inventory"],
             let payments = connections["payments"], let notifications = connections["notifications"]
         else { return true }
+        // Polled every 250 ms while the system works: the open orders first (an index read),
+        // the full count only once none is left.
+        guard try await OrderFacts.openCount(since: start, on: orders) == 0 else { return false }
         let counts = try await OrderFacts.counts(since: start, on: orders)
         guard counts.placed == 0 && counts.total >= sent.withLock({ $0 }) else { return false }
         for connection in connections.values {

@@ -18,6 +18,10 @@ struct DevSystem {
     let root: ProjectRoot
     let brokers: Int
     let processes: Bool
+    /// Benchmarks: each service gets the database `choreo_bench_<service>` on the server its
+    /// own database is on, dropped and created empty at start, so earlier runs' rows (and the
+    /// plans cached on them) weigh on no figure. `dev up` keeps its databases.
+    var scratchDatabases = false
 
     /// What a driver gets to work with.
     struct Parts: Sendable {
@@ -67,9 +71,12 @@ struct DevSystem {
 
         var hosts: [ServiceHost] = []
         for service in try ServiceHandlers.catalog().services {
-            let host = try ServiceHost(
-                service: service, environment: environment,
-                database: try ServiceDatabase.configuration(service: service.name))
+            var database = try ServiceDatabase.configuration(service: service.name)
+            if scratchDatabases {
+                database.database = ServiceDatabase.defaultName(service: service.name, prefix: "choreo_bench_")
+                try await ServiceDatabase.recreate(database, logger: logger)
+            }
+            let host = try ServiceHost(service: service, environment: environment, database: database)
             try await host.prepare(logger: logger)
             hosts.append(host)
         }
