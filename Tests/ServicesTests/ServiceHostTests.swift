@@ -74,4 +74,30 @@ import Topics
         await admin.close()
         #expect(found.count == 1)
     }
+
+    @Test func recreateEmptiesAnExistingDatabaseEvenWithASessionOpenOnIt() async throws {
+        var database = try PostgresConfiguration(url: testDatabaseURL)
+        let name = "choreo_test_recreated_\(UUID().uuidString.prefix(8).lowercased())"
+        database.database = name
+        try await ServiceDatabase.createIfMissing(database, logger: testLogger("recreate"))
+        let open = try await PostgresConnection.connect(configuration: database)
+        try await open.simpleQuery("CREATE TABLE leftover (id int); INSERT INTO leftover VALUES (1)")
+        try await ServiceDatabase.recreate(database, logger: testLogger("recreate"))
+        await open.close()
+        let fresh = try await PostgresConnection.connect(configuration: database)
+        let tables = try await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'leftover'")
+        await fresh.close()
+        let admin = try await PostgresConnection.connect(configuration: try PostgresConfiguration(url: testDatabaseURL))
+        try await admin.simpleQuery("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        await admin.close()
+        #expect(tables.isEmpty)
+    }
+
+    @Test func recreateRefusesANameItWouldHaveToQuote() async throws {
+        var database = try PostgresConfiguration(url: testDatabaseURL)
+        database.database = "choreo\"; DROP DATABASE choreo; --"
+        await #expect(throws: ServiceError.self) {
+            try await ServiceDatabase.recreate(database, logger: testLogger("recreate"))
+        }
+    }
 }
