@@ -43,6 +43,8 @@ public final class OutboxRelay: Service, Sendable {
     private let stats = Mutex(OutboxRelayMetrics())
     private let stopping = Mutex(false)
     private let wake = WakeSignal()
+    /// Set by the active state's listener when the lock session's notification stream ends.
+    private let lockSessionEnded = Mutex(false)
     private let stopSignal = WakeSignal()
     private let electionFinished = WakeSignal()
     private let producerBox = Mutex<KafkaProducer?>(nil)
@@ -227,20 +229,31 @@ public final class OutboxRelay: Service, Sendable {
         setActive(true)
         defer { setActive(false) }
         let notifications = try await session.listen(schema.channel)
-        let lockLost = Mutex(false)
-        let listener = Task {
-            // The notification stream ends when the lock session dies: the lock is gone.
-            do { for try await _ in notifications { wake.signal() } } catch {}
-            lockLost.withLock { $0 = true }
-            wake.signal()
+        lockSessionEnded.withLock { $0 = false }
+        // The listener is a child task: it is cancelled (which ends its notification stream)
+        // and awaited before this returns or throws, so no task outlives the active state.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // The notification stream ends when the lock session dies: the lock is gone.
+                do { for try await _ in notifications { self.wake.signal() } } catch {}
+                if !Task.isCancelled { self.lockSessionEnded.withLock { $0 = true } }
+                self.wake.signal()
+            }
+            defer { group.cancelAll() }
+            try await workWhileActive(on: work)
         }
-        defer { listener.cancel() }
+    }
+
+    /// The active relay's loop: fills the pipeline from `work`, publishes, completes in order.
+    /// Returns when stopping with nothing in flight; throws when the database fails or the
+    /// lock session ended (`lockSessionEnded`).
+    private func workWhileActive(on work: PostgresConnection) async throws {
         var loop = ActiveLoopState(initialBackoff: configuration.initialBackoff)
         var pipeline = RelayPipeline(schema: schema, configuration: configuration, logger: logger)
         do {
             try await pipeline.loadBlocks(on: work)
             while !isStopping || !pipeline.inFlight.isEmpty {
-                if lockLost.withLock({ $0 }) {
+                if lockSessionEnded.withLock({ $0 }) {
                     throw OutboxError(code: .configuration, message: "the relay's lock session ended")
                 }
                 if pipeline.inFlight.isEmpty {
