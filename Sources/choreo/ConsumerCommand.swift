@@ -196,16 +196,22 @@ struct ConsumerRunCommand: AsyncParsableCommand {
             // released event's retry and its publication.
             configuration._afterParkedPublicationCommit = { kill(getpid(), SIGKILL) }
         }
+        // One pool and one retry/dead-letter producer for every instance, as a hosted service
+        // has; registered before the instances, so it closes after they stopped.
+        let clients = ServiceClients(
+            database: configuration.database, consumerInstances: count,
+            producer: SharedProducer.configuration(for: configuration), logger: logger)
         let runtimes = try (0..<count).map { index in
             try ConsumerRuntime(
-                configuration: configuration, logger: Logger(label: "choreo.consumer.\(group).\(index)"))
+                configuration: configuration, clients: clients.consumers,
+                logger: Logger(label: "choreo.consumer.\(group).\(index)"))
         }
         logger.info("running consumer group", metadata: ["group": "\(group)", "instances": "\(count)"])
         let services = try operations.services(
             checks: [.databases([configuration.database]), .consumers(runtimes)], logger: logger)
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: tracing + services + runtimes.map { .init(service: $0) },
+                services: tracing + services + [.init(service: clients)] + runtimes.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await serviceGroup.run()
