@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Outbox
 import Postgres
+import Tracing
 
 /// The database side of one batch: one transaction, the processed-event rows of the
 /// whole batch in one statement, then each new event's handler.
@@ -27,6 +28,8 @@ struct BatchTransaction: Sendable {
     let parking: ParkingLot?
     /// Re-reads parked events when their key is released.
     let classifier: MessageClassifier
+    /// Counts the duplicates and parked events of each committed attempt.
+    let eventMetrics: EventMetricsLayer
     let logger: Logger
 
     typealias Failure = HandlerFailure
@@ -47,6 +50,8 @@ struct BatchTransaction: Sendable {
     struct HandlerFailed: Error {
         var event: UUID
         var error: any Error
+        /// The context of the failed call's consume span (tracing on).
+        var traceContext: ServiceContext?
     }
 
     /// How a batch records its processed-event rows.
@@ -67,7 +72,7 @@ struct BatchTransaction: Sendable {
         }
         let unique = events.filter { seen.insert($0.event.envelope.id).inserted }
         let inBatchDuplicates = events.count - unique.count
-        var knownFailures: [UUID: any Error] = [:]
+        var knownFailures: [UUID: HandlerFailed] = [:]
         if optimistic {
             var dedupe = Dedupe.pipelined
             attempts: while true {
@@ -76,9 +81,12 @@ struct BatchTransaction: Sendable {
                     let committed = AfterCommitActions()
                     var outcome = try await AfterCommitActions.$current.withValue(committed) {
                         try await connection.withTransaction { tx in
-                            try await runInTransaction(
+                            let outcome = try await runInTransaction(
                                 items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
                                 processedInsert: &processedInsert, on: tx)
+                            eventMetrics.count(
+                                duplicates: outcome.duplicates + inBatchDuplicates, parked: outcome.parked)
+                            return outcome
                         }
                     }
                     committed.run()
@@ -95,7 +103,7 @@ struct BatchTransaction: Sendable {
                     // pipelined write's failure surfaces wherever the pipeline synced, and an
                     // aborted transaction is the fault of whichever statement aborted it; the
                     // redo, where each event runs in its own savepoint, finds the event.
-                    if !Self.namesAnotherStatement(failed.error) { knownFailures[failed.event] = failed.error }
+                    if !Self.namesAnotherStatement(failed.error) { knownFailures[failed.event] = failed }
                 } catch let error as PostgresError {
                     if error.isRetriable { throw error }
                     if dedupe == .pipelined, Self.mayBeDuplicate(error, processedInsert: processedInsert) {
@@ -114,9 +122,11 @@ struct BatchTransaction: Sendable {
         var outcome = try await AfterCommitActions.$current.withValue(committed) {
             try await connection.withTransaction { tx in
                 var processedInsert: Int?
-                return try await runInTransaction(
+                let outcome = try await runInTransaction(
                     items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
                     processedInsert: &processedInsert, on: tx)
+                eventMetrics.count(duplicates: outcome.duplicates + inBatchDuplicates, parked: outcome.parked)
+                return outcome
             }
         }
         committed.run()
@@ -139,7 +149,7 @@ struct BatchTransaction: Sendable {
 
     private func runInTransaction(
         _ items: [BatchItem], unique: [PlannedEvent], savepoints: Bool, dedupe: Dedupe,
-        knownFailures: [UUID: any Error], processedInsert: inout Int?, on tx: PostgresConnection
+        knownFailures: [UUID: HandlerFailed], processedInsert: inout Int?, on tx: PostgresConnection
     ) async throws -> Outcome {
         let ids = unique.map(\.event.envelope.id)
         let fresh: Set<UUID>
@@ -193,7 +203,9 @@ struct BatchTransaction: Sendable {
             }
             let failure: Failure?
             if let known = knownFailures[id] {
-                failure = Failure(planned: planned, error: "\(known)", isPermanent: known is PermanentFailure)
+                failure = Failure(
+                    planned: planned, error: "\(known.error)", isPermanent: known.error is PermanentFailure,
+                    traceContext: known.traceContext)
             } else {
                 failure = try await handle(planned, savepoint: savepoints, buffer: batchBuffer, on: tx)
                 try await flush(atLeast: Self.outboxChunk)
@@ -235,16 +247,17 @@ struct BatchTransaction: Sendable {
     func handle(_ planned: PlannedEvent, savepoint: Bool, buffer: OutboxBuffer?, on tx: PostgresConnection)
         async throws -> Failure?
     {
+        let spanSlot = ConsumeSpanSlot.whenTracing()
         guard savepoint, buffer == nil else {
             let context = HandlerContext(
                 connection: tx, group: group, writer: writer, cause: planned.event.envelope,
                 buffer: buffer ?? OutboxBuffer(),
-                pipelinesWrites: true)
+                pipelinesWrites: true, spanSlot: spanSlot)
             do {
                 try await planned.handler(planned.event, context)
                 return nil
             } catch {
-                throw HandlerFailed(event: planned.event.envelope.id, error: error)
+                throw HandlerFailed(event: planned.event.envelope.id, error: error, traceContext: spanSlot?.context)
             }
         }
         do {
@@ -257,7 +270,7 @@ struct BatchTransaction: Sendable {
                         planned.event,
                         HandlerContext(
                             connection: savepoint, group: group, writer: writer, cause: planned.event.envelope,
-                            buffer: own))
+                            buffer: own, spanSlot: spanSlot))
                 }
                 if let writer { try await writer.insert(own.drain(), on: savepoint) }
             }
@@ -265,7 +278,9 @@ struct BatchTransaction: Sendable {
             return nil
         } catch {
             if isTransient(error) { throw error }
-            return Failure(planned: planned, error: "\(error)", isPermanent: error is PermanentFailure)
+            return Failure(
+                planned: planned, error: "\(error)", isPermanent: error is PermanentFailure,
+                traceContext: spanSlot?.context)
         }
     }
 

@@ -4,8 +4,16 @@
 /// The runtime composes the group's layers once, at start, into one chain per handled type:
 ///
 /// ```
-/// consume span → your middleware (in the order added) → handler span → handler metrics → handler
+/// consume span → event metrics → your middleware (in the order added) → handler span
+///   → handler metrics → handler
 /// ```
+///
+/// The consume span (tracing) is outermost, so every layer runs in it; the event metrics
+/// layer counts the event applied when the rest of the chain returns, once the batch
+/// commits. Before the chain, per message, the classifier's ``MessageStage``s have decoded,
+/// checked, routed, validated and upcast the event; around it, the batch transaction has
+/// recorded its processed-event row (a duplicate never reaches the chain) and, in
+/// order-preserving mode, parked it instead when its key is blocked.
 ///
 /// Each layer receives the event, the handler context and `next`, the rest of the chain.
 /// A layer may

@@ -4,13 +4,17 @@ import Logging
 /// The stages of one consumer group, built once at start. Each depends only on those
 /// listed before it; none calls back into the runtime:
 ///
-/// 1. ``MessageClassifier`` — limits, decode, contract validation, upcast; skip, wait or
-///    dead-letter at once. It hands each event on with its handler already wrapped in
-/// 2. the middleware chain (``ConsumerMiddleware``): consume span → the configuration's
-///    middleware → handler span → handler metrics → the plain handler;
+/// 1. ``MessageClassifier`` — its ``MessageStage``s in order: due time, limits, envelope,
+///    NUL check, contract known, topic declares the type, route (handler or skip), parse,
+///    validate, upcast; skip, wait or dead-letter at once. It hands each event on with its
+///    handler already wrapped in
+/// 2. the middleware chain (``ConsumerMiddleware``): consume span → event metrics
+///    (``EventMetricsLayer``) → the configuration's middleware → handler span → handler
+///    metrics → the plain handler;
 /// 3. ``ParkingLot`` — order-preserving mode's tables (storage only);
 /// 4. ``BatchTransaction`` — dedupe (processed-event rows) and park, then each new event
-///    through its chain, in one transaction per batch;
+///    through its chain, in one transaction per batch (its duplicates and parked events
+///    counted by ``EventMetricsLayer`` when it commits);
 /// 5. ``FailureRouter`` — a failed or rejected message → its retry or dead letter.
 ///
 /// The runtime polls, runs the stages in that order for each batch (inside
@@ -26,8 +30,9 @@ struct ConsumerPipeline: Sendable {
         let retryDelays = Dictionary(
             configuration.retry.delays.map { (RetryPolicy.retryTopic(group: group, delay: $0), $0) },
             uniquingKeysWith: { first, _ in first })
+        let eventMetrics = EventMetricsLayer(instruments: instruments)
         let chain = MiddlewareChain(
-            layers: [ConsumeSpanLayer()] + configuration.middleware + [
+            layers: [ConsumeSpanLayer(), eventMetrics] + configuration.middleware + [
                 HandlerSpanLayer(), HandlerMetricsLayer(handlerDuration: instruments.handlerDuration),
             ])
         classifier = MessageClassifier(
@@ -38,7 +43,7 @@ struct ConsumerPipeline: Sendable {
         parking = configuration.preserveKeyOrder ? ParkingLot(group: group) : nil
         transaction = BatchTransaction(
             group: group, writer: configuration.writer, optimistic: configuration.optimisticBatches,
-            parking: parking, classifier: classifier, logger: logger)
+            parking: parking, classifier: classifier, eventMetrics: eventMetrics, logger: logger)
         let producerLimits = KafkaProducerConfiguration(client: configuration.kafka)
         router = FailureRouter(
             group: group, retry: configuration.retry, deadLetterTopic: configuration.resolvedDeadLetterTopic,

@@ -18,11 +18,13 @@ public struct HandlerContext: Sendable {
     let buffer: OutboxBuffer
     /// Whether `write` pipelines (an optimistic batch) or runs at once (a savepoint redo).
     let pipelinesWrites: Bool
+    /// Where the consume span leaves its context for the event's failure (tracing on).
+    let spanSlot: ConsumeSpanSlot?
 
     init(
         connection: PostgresConnection, group: String, writer: OutboxWriter?, cause: EventEnvelope,
         buffer: OutboxBuffer,
-        pipelinesWrites: Bool = false
+        pipelinesWrites: Bool = false, spanSlot: ConsumeSpanSlot? = nil
     ) {
         self.connection = connection
         self.group = group
@@ -30,6 +32,7 @@ public struct HandlerContext: Sendable {
         self.cause = cause
         self.buffer = buffer
         self.pipelinesWrites = pipelinesWrites
+        self.spanSlot = spanSlot
     }
 
     /// Runs a write whose result the handler does not need (`INSERT`, `UPDATE`, `DELETE`

@@ -93,7 +93,9 @@ struct ConsumerTracingTests {
         }
     }
 
-    @Test("a dead-lettered event gets a dead-letter span in its trace, with the reason; its retries get retry spans")
+    @Test(
+        "a dead-lettered event gets a dead-letter span, a child of its last consume span, with the reason; its retries get retry spans, children of the failed consume spans"
+    )
     func deadLetterSpan() async throws {
         try await ConsumerTestHarness.with { harness in
             let tracer = W3CTestTracer()
@@ -119,6 +121,21 @@ struct ConsumerTracingTests {
             let consumes = spans.filter { $0.operationName == "consume test.event.v1" }
             #expect(consumes.count >= 1 + ConsumerTestHarness.retry.delays.count)
             #expect(consumes.allSatisfy { $0.traceID == Self.traceID })
+            // The dead-letter span is a child of the consume span of the last attempt, whose
+            // handler failed; each retry span a child of the consume span that failed before it.
+            let lastAttempt = ConsumerTestHarness.retry.delays.count + 1
+            let failedLast = try #require(
+                letter.parentSpanID.flatMap { parent in consumes.first { $0.spanID == parent } })
+            func attempt(_ span: FinishedInMemorySpan) -> Int64? {
+                guard case .int64(let attempt)? = span.attributes["choreo.attempt"]?.toSpanAttribute() else {
+                    return nil
+                }
+                return attempt
+            }
+            #expect(attempt(failedLast) == Int64(lastAttempt))
+            let retryParents = retries.compactMap { retry in consumes.first { $0.spanID == retry.parentSpanID } }
+            #expect(retryParents.count == retries.count)
+            #expect(Set(retryParents.compactMap(attempt)) == Set((1..<lastAttempt).map { Int64($0) }))
         }
     }
 }
