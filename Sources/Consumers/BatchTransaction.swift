@@ -7,20 +7,22 @@ import Postgres
 import Tracing
 
 /// The database side of one batch: one transaction, the processed-event rows of the
-/// whole batch in one statement, then each new event's handler.
+/// whole batch in one statement and (order-preserving mode) the blocked keys in one read,
+/// then each event through its chain.
 ///
 /// Optimistic mode runs the handlers without savepoints; if one fails (not transiently)
 /// the transaction is rolled back and the batch redone with a savepoint per event, so a
 /// failing event never takes its neighbours' effects with it. Failed events' processed
 /// rows are removed in the same transaction, so their retry is handled again.
 ///
-/// With `parking` (order-preserving mode), an event whose key is blocked by an earlier
-/// failed or dead-lettered event is parked instead of handled, and a blocker that succeeds
-/// releases its key's parked events in order, in the same transaction (see `ParkingLot`).
-///
-/// Each handler call goes through the group's middleware chain (``ConsumerMiddleware``),
-/// which the classifier attached to the event: the transaction only decides *whether* and
-/// *in which savepoint* an event is handled, never what happens around its handler.
+/// What happens to each event is the chain's (``ConsumerMiddleware``), which the
+/// classifier attached to the event: ``DedupeLayer`` skips a duplicate, ``ParkLayer``
+/// (order-preserving mode) parks an event whose key is blocked by an earlier failed or
+/// dead-lettered event, blocks the key of one that fails and releases the parked events of
+/// a blocker that succeeds, ``SavepointLayer`` runs a savepoint batch's event in its own
+/// savepoint. They work from the batch-wide state the transaction prepares once per
+/// attempt (``BatchState``); the transaction runs the attempts, the outbox flushes and the
+/// failed events' processed rows.
 struct BatchTransaction: Sendable {
     let group: String
     let writer: OutboxWriter?
@@ -70,8 +72,8 @@ struct BatchTransaction: Sendable {
             if case .event(let planned) = item { return planned }
             return nil
         }
+        // One processed-event row per id; later occurrences are duplicates (``DedupeLayer``).
         let unique = events.filter { seen.insert($0.event.envelope.id).inserted }
-        let inBatchDuplicates = events.count - unique.count
         var knownFailures: [UUID: HandlerFailed] = [:]
         if optimistic {
             var dedupe = Dedupe.pipelined
@@ -79,18 +81,16 @@ struct BatchTransaction: Sendable {
                 var processedInsert: Int?
                 do {
                     let committed = AfterCommitActions()
-                    var outcome = try await AfterCommitActions.$current.withValue(committed) {
+                    let outcome = try await AfterCommitActions.$current.withValue(committed) {
                         try await connection.withTransaction { tx in
                             let outcome = try await runInTransaction(
                                 items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
                                 processedInsert: &processedInsert, on: tx)
-                            eventMetrics.count(
-                                duplicates: outcome.duplicates + inBatchDuplicates, parked: outcome.parked)
+                            eventMetrics.count(duplicates: outcome.duplicates, parked: outcome.parked)
                             return outcome
                         }
                     }
                     committed.run()
-                    outcome.duplicates += inBatchDuplicates
                     return outcome
                 } catch let failed as HandlerFailed {
                     if isTransient(failed.error) { throw failed.error }
@@ -125,12 +125,11 @@ struct BatchTransaction: Sendable {
                 let outcome = try await runInTransaction(
                     items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
                     processedInsert: &processedInsert, on: tx)
-                eventMetrics.count(duplicates: outcome.duplicates + inBatchDuplicates, parked: outcome.parked)
+                eventMetrics.count(duplicates: outcome.duplicates, parked: outcome.parked)
                 return outcome
             }
         }
         committed.run()
-        outcome.duplicates += inBatchDuplicates
         outcome.redone = optimistic
         return outcome
     }
@@ -160,7 +159,6 @@ struct BatchTransaction: Sendable {
         case .returning:
             fresh = try await insertProcessed(ids, on: tx)
         }
-        var outcome = Outcome(duplicates: unique.count - fresh.count)
         // Optimistic batches pipeline emitted events a chunk at a time, so that the server
         // inserts them while later handlers run; savepoint batches insert per event.
         let batchBuffer: OutboxBuffer? = savepoints ? nil : OutboxBuffer()
@@ -180,61 +178,38 @@ struct BatchTransaction: Sendable {
             }
             blocked = try await parking.blockedKeys(keys, on: tx)
         }
-        var releasedFailures: [UUID] = []
-        var done = Set<UUID>()
+        let batch = BatchState(
+            transaction: self, buffer: batchBuffer, fresh: fresh, blocked: blocked, knownFailures: knownFailures)
+        var outcome = Outcome()
         for item in items {
-            let planned: PlannedEvent
             switch item {
             case .deadLettered(let key, let id):
-                if let parking, blocked[key] == nil {
+                if let parking, batch.blocker(of: key) == nil {
                     try await parking.blockIfFree(key: key, by: id, on: tx)
-                    blocked[key] = id
+                    batch.setBlocker(of: key, to: id)
                 }
-                continue
-            case .event(let event):
-                planned = event
-            }
-            let id = planned.event.envelope.id
-            guard fresh.contains(id), done.insert(id).inserted else { continue }
-            if let parking, let key = planned.event.key, let blocker = blocked[key], blocker != id {
-                try await parking.park(planned, on: tx)
-                outcome.parked += 1
-                continue
-            }
-            let failure: Failure?
-            if let known = knownFailures[id] {
-                failure = Failure(
-                    planned: planned, error: "\(known.error)", isPermanent: known.error is PermanentFailure,
-                    traceContext: known.traceContext)
-            } else {
-                failure = try await handle(planned, savepoint: savepoints, buffer: batchBuffer, on: tx)
+            case .event(let planned):
+                // Dedupe, park, savepoint and the rest are layers of the event's chain.
+                let skippedBefore = batch.counts
+                let call = EventCall(planned: planned, batch: batch, savepoint: savepoints, releasing: false)
+                if let failure = try await handle(call, buffer: batchBuffer, on: tx) {
+                    outcome.failures.append(failure)
+                    continue
+                }
+                let skipped = batch.counts
+                if skipped.duplicates == skippedBefore.duplicates, skipped.parked == skippedBefore.parked {
+                    outcome.handled += 1
+                }
                 try await flush(atLeast: Self.outboxChunk)
-            }
-            if let failure {
-                outcome.failures.append(failure)
-                if let parking, let key = planned.event.key {
-                    try await parking.block(key: key, by: id, on: tx)
-                    blocked[key] = id
-                }
-                continue
-            }
-            outcome.handled += 1
-            if parking != nil, let key = planned.event.key, blocked[key] == id {
-                // The blocker succeeded: release the key's parked events, in order.
-                let released = try await release(
-                    key: key, blocker: id, savepoint: savepoints, buffer: batchBuffer, on: tx)
-                outcome.handled += released.handled
-                if let failure = released.failure {
-                    releasedFailures.append(failure.planned.event.envelope.id)
-                    outcome.parkedPublications += 1
-                    blocked[key] = failure.planned.event.envelope.id
-                } else {
-                    blocked[key] = nil
-                }
             }
         }
         try await flush(atLeast: 1)
-        let failed = outcome.failures.map(\.planned.event.envelope.id) + releasedFailures
+        let counts = batch.counts
+        outcome.duplicates = counts.duplicates
+        outcome.parked = counts.parked
+        outcome.handled += counts.releasedHandled
+        outcome.parkedPublications = counts.releasedFailures.count
+        let failed = outcome.failures.map(\.planned.event.envelope.id) + counts.releasedFailures
         if !failed.isEmpty {
             try await tx.execute(
                 "DELETE FROM processed_events WHERE consumer_group = \(group) AND event_id = ANY(\(failed)::uuid[])")
@@ -242,41 +217,28 @@ struct BatchTransaction: Sendable {
         return outcome
     }
 
-    /// Runs one handler. Returns its failure (handler errors), throws transient errors,
+    /// Runs one event's chain. Returns its failure (handler errors; a savepoint batch's
+    /// known failures), throws transient errors and the batch layers' own statement errors,
     /// and in optimistic mode throws `HandlerFailed` so the batch is redone with savepoints.
-    func handle(_ planned: PlannedEvent, savepoint: Bool, buffer: OutboxBuffer?, on tx: PostgresConnection)
-        async throws -> Failure?
-    {
+    func handle(_ call: EventCall, buffer: OutboxBuffer?, on tx: PostgresConnection) async throws -> Failure? {
+        let planned = call.planned
         let spanSlot = ConsumeSpanSlot.whenTracing()
-        guard savepoint, buffer == nil else {
-            let context = HandlerContext(
-                connection: tx, group: group, writer: writer, cause: planned.event.envelope,
-                buffer: buffer ?? OutboxBuffer(),
-                pipelinesWrites: true, spanSlot: spanSlot)
-            do {
-                try await planned.handler(planned.event, context)
-                return nil
-            } catch {
+        let context = HandlerContext(
+            connection: tx, group: group, writer: writer, cause: planned.event.envelope,
+            buffer: buffer ?? OutboxBuffer(), pipelinesWrites: !call.savepoint, spanSlot: spanSlot, call: call)
+        do {
+            try await planned.handler(planned.event, context)
+            return nil
+        } catch let own as BatchStatementFailure {
+            throw own.underlying
+        } catch let known as HandlerFailed where call.savepoint {
+            return Failure(
+                planned: planned, error: "\(known.error)", isPermanent: known.error is PermanentFailure,
+                traceContext: known.traceContext)
+        } catch {
+            guard call.savepoint else {
                 throw HandlerFailed(event: planned.event.envelope.id, error: error, traceContext: spanSlot?.context)
             }
-        }
-        do {
-            // The handler's after-commit actions join the transaction's once its savepoint held.
-            let actions = AfterCommitActions()
-            try await tx.withSavepoint { savepoint in
-                let own = OutboxBuffer()
-                try await AfterCommitActions.$current.withValue(actions) {
-                    try await planned.handler(
-                        planned.event,
-                        HandlerContext(
-                            connection: savepoint, group: group, writer: writer, cause: planned.event.envelope,
-                            buffer: own, spanSlot: spanSlot))
-                }
-                if let writer { try await writer.insert(own.drain(), on: savepoint) }
-            }
-            AfterCommitActions.current?.absorb(actions)
-            return nil
-        } catch {
             if isTransient(error) { throw error }
             return Failure(
                 planned: planned, error: "\(error)", isPermanent: error is PermanentFailure,

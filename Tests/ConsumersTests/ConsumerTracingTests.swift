@@ -77,6 +77,33 @@ struct ConsumerTracingTests {
         }
     }
 
+    @Test("a duplicate gets a consume span too: dedupe is a layer inside it")
+    func duplicateGetsConsumeSpan() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let tracer = W3CTestTracer()
+            let event = try await Self.publishTraced(harness, key: "K", seq: 1)
+            try await harness.publishRaw(
+                key: "K", value: TestContracts.data(key: "K", seq: 1), headers: event.kafkaHeaders())
+            try await withTracer(tracer) {
+                try await harness.withRuntime(harness.configuration()) { runtime in
+                    try await waitUntil(timeout: .seconds(30)) {
+                        runtime.metrics.handled == 1 && runtime.metrics.duplicates == 1
+                    }
+                }
+            }
+            let spans = tracer.finishedSpans
+            let consumes = spans.filter { $0.operationName == "consume test.event.v1" }
+            #expect(consumes.allSatisfy { $0.parentSpanID == Self.parentSpanID })
+            // The duplicate's consume span has no handler span under it. (In two batches, the
+            // optimistic attempt may call the handler before the pipelined processed-event
+            // insert reports the conflict; the redo then skips it: one more pair of spans.)
+            let handles = spans.filter { $0.operationName == "handle test.event.v1" }
+            #expect(consumes.count == handles.count + 1)
+            let handled = Set(handles.compactMap(\.parentSpanID))
+            #expect(consumes.filter { !handled.contains($0.spanID) }.count == 1)
+        }
+    }
+
     @Test("an event without a traceparent starts a new trace")
     func newTraceWithoutTraceparent() async throws {
         try await ConsumerTestHarness.with { harness in
