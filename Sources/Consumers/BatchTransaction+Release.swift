@@ -45,7 +45,8 @@ extension BatchTransaction {
                 return released
             }
             let planned = PlannedEvent(event: event, handler: handler, message: message)
-            if let failure = try await handle(planned, savepoint: savepoint, buffer: buffer, on: tx) {
+            let call = EventCall(planned: planned, batch: nil, savepoint: savepoint, releasing: true)
+            if let failure = try await handle(call, buffer: buffer, on: tx) {
                 try await parking.block(key: key, by: event.envelope.id, on: tx)
                 try await parking.recordPublication(failure, on: tx)
                 released.failure = failure

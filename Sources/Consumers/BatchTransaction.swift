@@ -4,22 +4,25 @@ import Kafka
 import Logging
 import Outbox
 import Postgres
+import Tracing
 
 /// The database side of one batch: one transaction, the processed-event rows of the
-/// whole batch in one statement, then each new event's handler.
+/// whole batch in one statement and (order-preserving mode) the blocked keys in one read,
+/// then each event through its chain.
 ///
 /// Optimistic mode runs the handlers without savepoints; if one fails (not transiently)
 /// the transaction is rolled back and the batch redone with a savepoint per event, so a
 /// failing event never takes its neighbours' effects with it. Failed events' processed
 /// rows are removed in the same transaction, so their retry is handled again.
 ///
-/// With `parking` (order-preserving mode), an event whose key is blocked by an earlier
-/// failed or dead-lettered event is parked instead of handled, and a blocker that succeeds
-/// releases its key's parked events in order, in the same transaction (see `ParkingLot`).
-///
-/// Each handler call goes through the group's middleware chain (``ConsumerMiddleware``),
-/// which the classifier attached to the event: the transaction only decides *whether* and
-/// *in which savepoint* an event is handled, never what happens around its handler.
+/// What happens to each event is the chain's (``ConsumerMiddleware``), which the
+/// classifier attached to the event: ``DedupeLayer`` skips a duplicate, ``ParkLayer``
+/// (order-preserving mode) parks an event whose key is blocked by an earlier failed or
+/// dead-lettered event, blocks the key of one that fails and releases the parked events of
+/// a blocker that succeeds, ``SavepointLayer`` runs a savepoint batch's event in its own
+/// savepoint. They work from the batch-wide state the transaction prepares once per
+/// attempt (``BatchState``); the transaction runs the attempts, the outbox flushes and the
+/// failed events' processed rows.
 struct BatchTransaction: Sendable {
     let group: String
     let writer: OutboxWriter?
@@ -27,6 +30,8 @@ struct BatchTransaction: Sendable {
     let parking: ParkingLot?
     /// Re-reads parked events when their key is released.
     let classifier: MessageClassifier
+    /// Counts the duplicates and parked events of each committed attempt.
+    let eventMetrics: EventMetricsLayer
     let logger: Logger
 
     typealias Failure = HandlerFailure
@@ -47,6 +52,8 @@ struct BatchTransaction: Sendable {
     struct HandlerFailed: Error {
         var event: UUID
         var error: any Error
+        /// The context of the failed call's consume span (tracing on).
+        var traceContext: ServiceContext?
     }
 
     /// How a batch records its processed-event rows.
@@ -65,24 +72,25 @@ struct BatchTransaction: Sendable {
             if case .event(let planned) = item { return planned }
             return nil
         }
+        // One processed-event row per id; later occurrences are duplicates (``DedupeLayer``).
         let unique = events.filter { seen.insert($0.event.envelope.id).inserted }
-        let inBatchDuplicates = events.count - unique.count
-        var knownFailures: [UUID: any Error] = [:]
+        var knownFailures: [UUID: HandlerFailed] = [:]
         if optimistic {
             var dedupe = Dedupe.pipelined
             attempts: while true {
                 var processedInsert: Int?
                 do {
                     let committed = AfterCommitActions()
-                    var outcome = try await AfterCommitActions.$current.withValue(committed) {
+                    let outcome = try await AfterCommitActions.$current.withValue(committed) {
                         try await connection.withTransaction { tx in
-                            try await runInTransaction(
+                            let outcome = try await runInTransaction(
                                 items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
                                 processedInsert: &processedInsert, on: tx)
+                            eventMetrics.count(duplicates: outcome.duplicates, parked: outcome.parked)
+                            return outcome
                         }
                     }
                     committed.run()
-                    outcome.duplicates += inBatchDuplicates
                     return outcome
                 } catch let failed as HandlerFailed {
                     if isTransient(failed.error) { throw failed.error }
@@ -95,7 +103,7 @@ struct BatchTransaction: Sendable {
                     // pipelined write's failure surfaces wherever the pipeline synced, and an
                     // aborted transaction is the fault of whichever statement aborted it; the
                     // redo, where each event runs in its own savepoint, finds the event.
-                    if !Self.namesAnotherStatement(failed.error) { knownFailures[failed.event] = failed.error }
+                    if !Self.namesAnotherStatement(failed.error) { knownFailures[failed.event] = failed }
                 } catch let error as PostgresError {
                     if error.isRetriable { throw error }
                     if dedupe == .pipelined, Self.mayBeDuplicate(error, processedInsert: processedInsert) {
@@ -114,13 +122,14 @@ struct BatchTransaction: Sendable {
         var outcome = try await AfterCommitActions.$current.withValue(committed) {
             try await connection.withTransaction { tx in
                 var processedInsert: Int?
-                return try await runInTransaction(
+                let outcome = try await runInTransaction(
                     items, unique: unique, savepoints: true, dedupe: .returning, knownFailures: failures,
                     processedInsert: &processedInsert, on: tx)
+                eventMetrics.count(duplicates: outcome.duplicates, parked: outcome.parked)
+                return outcome
             }
         }
         committed.run()
-        outcome.duplicates += inBatchDuplicates
         outcome.redone = optimistic
         return outcome
     }
@@ -139,7 +148,7 @@ struct BatchTransaction: Sendable {
 
     private func runInTransaction(
         _ items: [BatchItem], unique: [PlannedEvent], savepoints: Bool, dedupe: Dedupe,
-        knownFailures: [UUID: any Error], processedInsert: inout Int?, on tx: PostgresConnection
+        knownFailures: [UUID: HandlerFailed], processedInsert: inout Int?, on tx: PostgresConnection
     ) async throws -> Outcome {
         let ids = unique.map(\.event.envelope.id)
         let fresh: Set<UUID>
@@ -150,7 +159,6 @@ struct BatchTransaction: Sendable {
         case .returning:
             fresh = try await insertProcessed(ids, on: tx)
         }
-        var outcome = Outcome(duplicates: unique.count - fresh.count)
         // Optimistic batches pipeline emitted events a chunk at a time, so that the server
         // inserts them while later handlers run; savepoint batches insert per event.
         let batchBuffer: OutboxBuffer? = savepoints ? nil : OutboxBuffer()
@@ -170,59 +178,38 @@ struct BatchTransaction: Sendable {
             }
             blocked = try await parking.blockedKeys(keys, on: tx)
         }
-        var releasedFailures: [UUID] = []
-        var done = Set<UUID>()
+        let batch = BatchState(
+            transaction: self, buffer: batchBuffer, fresh: fresh, blocked: blocked, knownFailures: knownFailures)
+        var outcome = Outcome()
         for item in items {
-            let planned: PlannedEvent
             switch item {
             case .deadLettered(let key, let id):
-                if let parking, blocked[key] == nil {
+                if let parking, batch.blocker(of: key) == nil {
                     try await parking.blockIfFree(key: key, by: id, on: tx)
-                    blocked[key] = id
+                    batch.setBlocker(of: key, to: id)
                 }
-                continue
-            case .event(let event):
-                planned = event
-            }
-            let id = planned.event.envelope.id
-            guard fresh.contains(id), done.insert(id).inserted else { continue }
-            if let parking, let key = planned.event.key, let blocker = blocked[key], blocker != id {
-                try await parking.park(planned, on: tx)
-                outcome.parked += 1
-                continue
-            }
-            let failure: Failure?
-            if let known = knownFailures[id] {
-                failure = Failure(planned: planned, error: "\(known)", isPermanent: known is PermanentFailure)
-            } else {
-                failure = try await handle(planned, savepoint: savepoints, buffer: batchBuffer, on: tx)
+            case .event(let planned):
+                // Dedupe, park, savepoint and the rest are layers of the event's chain.
+                let skippedBefore = batch.counts
+                let call = EventCall(planned: planned, batch: batch, savepoint: savepoints, releasing: false)
+                if let failure = try await handle(call, buffer: batchBuffer, on: tx) {
+                    outcome.failures.append(failure)
+                    continue
+                }
+                let skipped = batch.counts
+                if skipped.duplicates == skippedBefore.duplicates, skipped.parked == skippedBefore.parked {
+                    outcome.handled += 1
+                }
                 try await flush(atLeast: Self.outboxChunk)
-            }
-            if let failure {
-                outcome.failures.append(failure)
-                if let parking, let key = planned.event.key {
-                    try await parking.block(key: key, by: id, on: tx)
-                    blocked[key] = id
-                }
-                continue
-            }
-            outcome.handled += 1
-            if parking != nil, let key = planned.event.key, blocked[key] == id {
-                // The blocker succeeded: release the key's parked events, in order.
-                let released = try await release(
-                    key: key, blocker: id, savepoint: savepoints, buffer: batchBuffer, on: tx)
-                outcome.handled += released.handled
-                if let failure = released.failure {
-                    releasedFailures.append(failure.planned.event.envelope.id)
-                    outcome.parkedPublications += 1
-                    blocked[key] = failure.planned.event.envelope.id
-                } else {
-                    blocked[key] = nil
-                }
             }
         }
         try await flush(atLeast: 1)
-        let failed = outcome.failures.map(\.planned.event.envelope.id) + releasedFailures
+        let counts = batch.counts
+        outcome.duplicates = counts.duplicates
+        outcome.parked = counts.parked
+        outcome.handled += counts.releasedHandled
+        outcome.parkedPublications = counts.releasedFailures.count
+        let failed = outcome.failures.map(\.planned.event.envelope.id) + counts.releasedFailures
         if !failed.isEmpty {
             try await tx.execute(
                 "DELETE FROM processed_events WHERE consumer_group = \(group) AND event_id = ANY(\(failed)::uuid[])")
@@ -230,42 +217,32 @@ struct BatchTransaction: Sendable {
         return outcome
     }
 
-    /// Runs one handler. Returns its failure (handler errors), throws transient errors,
+    /// Runs one event's chain. Returns its failure (handler errors; a savepoint batch's
+    /// known failures), throws transient errors and the batch layers' own statement errors,
     /// and in optimistic mode throws `HandlerFailed` so the batch is redone with savepoints.
-    func handle(_ planned: PlannedEvent, savepoint: Bool, buffer: OutboxBuffer?, on tx: PostgresConnection)
-        async throws -> Failure?
-    {
-        guard savepoint, buffer == nil else {
-            let context = HandlerContext(
-                connection: tx, group: group, writer: writer, cause: planned.event.envelope,
-                buffer: buffer ?? OutboxBuffer(),
-                pipelinesWrites: true)
-            do {
-                try await planned.handler(planned.event, context)
-                return nil
-            } catch {
-                throw HandlerFailed(event: planned.event.envelope.id, error: error)
-            }
-        }
+    func handle(_ call: EventCall, buffer: OutboxBuffer?, on tx: PostgresConnection) async throws -> Failure? {
+        let planned = call.planned
+        let spanSlot = ConsumeSpanSlot.whenTracing()
+        let context = HandlerContext(
+            connection: tx, group: group, writer: writer, cause: planned.event.envelope,
+            buffer: buffer ?? OutboxBuffer(), pipelinesWrites: !call.savepoint, spanSlot: spanSlot, call: call)
         do {
-            // The handler's after-commit actions join the transaction's once its savepoint held.
-            let actions = AfterCommitActions()
-            try await tx.withSavepoint { savepoint in
-                let own = OutboxBuffer()
-                try await AfterCommitActions.$current.withValue(actions) {
-                    try await planned.handler(
-                        planned.event,
-                        HandlerContext(
-                            connection: savepoint, group: group, writer: writer, cause: planned.event.envelope,
-                            buffer: own))
-                }
-                if let writer { try await writer.insert(own.drain(), on: savepoint) }
-            }
-            AfterCommitActions.current?.absorb(actions)
+            try await planned.handler(planned.event, context)
             return nil
+        } catch let own as BatchStatementFailure {
+            throw own.underlying
+        } catch let known as HandlerFailed where call.savepoint {
+            return Failure(
+                planned: planned, error: "\(known.error)", isPermanent: known.error is PermanentFailure,
+                traceContext: known.traceContext)
         } catch {
+            guard call.savepoint else {
+                throw HandlerFailed(event: planned.event.envelope.id, error: error, traceContext: spanSlot?.context)
+            }
             if isTransient(error) { throw error }
-            return Failure(planned: planned, error: "\(error)", isPermanent: error is PermanentFailure)
+            return Failure(
+                planned: planned, error: "\(error)", isPermanent: error is PermanentFailure,
+                traceContext: spanSlot?.context)
         }
     }
 

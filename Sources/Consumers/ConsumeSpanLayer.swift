@@ -4,7 +4,9 @@ import Tracing
 /// The tracing layer, outermost: one span per event, kind `consumer`, named
 /// `consume <type>`, a child of the event's `traceparent` (a new trace when it has none),
 /// with the OpenTelemetry messaging attributes. It is the active span for the rest of the
-/// chain, so the handler span and anything the layers inside start are its children.
+/// chain, so the handler span and anything the layers inside start are its children; and
+/// it leaves its context in the handler context's span slot, so the retry or dead-letter
+/// span of a failed event is its child too.
 ///
 /// With no instrument bootstrapped (the default), spans and propagation are no-ops, and
 /// the layer only calls `next`: it costs one look-up per event.
@@ -15,6 +17,7 @@ struct ConsumeSpanLayer: ConsumerMiddleware {
             traceparent: event.envelope.traceparent, tracestate: event.envelope.extensions["tracestate"])
         try await withSpan("consume \(event.envelope.type)", context: parent, ofKind: .consumer) { span in
             if span.isRecording { Self.describe(event, group: context.group, on: span) }
+            context.spanSlot?.record(span.context)
             try await next(event, context)
         }
     }

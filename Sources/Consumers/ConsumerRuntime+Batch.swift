@@ -83,9 +83,6 @@ extension ConsumerRuntime {
                 $0.parked += results.parked
                 if results.redone { $0.batchRedos += 1 }
             }
-            instruments.applied.increment(by: results.handled)
-            instruments.skippedDuplicates.increment(by: results.duplicates)
-            instruments.parked.increment(by: results.parked)
             for failure in results.failures {
                 plan.outgoing.append(route(failure))
             }
@@ -120,9 +117,11 @@ extension ConsumerRuntime {
 
     /// A failed handler call → its retry or dead letter.
     func route(_ failure: BatchTransaction.Failure) -> Outgoing {
-        router.route(
+        var outgoing = router.route(
             failure.planned.message, attempt: failure.planned.event.attempt, error: failure.error,
             isPermanent: failure.isPermanent)
+        outgoing.traceContext = failure.traceContext
+        return outgoing
     }
 
     /// Publishes `outgoing` and waits for every delivery. A message the producer refuses for

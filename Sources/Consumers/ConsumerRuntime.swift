@@ -232,20 +232,25 @@ public final class ConsumerRuntime: Service, Sendable {
             var recorded = 0
             for key in try await parking.orphanedKeys(on: database) {
                 let transaction = batchTransaction
-                let released = try await database.withTransaction { tx in
-                    var released = try await transaction.release(
-                        key: key, blocker: nil, savepoint: true, buffer: nil, on: tx)
-                    if let failure = released.failure {
-                        let failed = [failure.planned.event.envelope.id]
-                        try await tx.execute(
-                            "DELETE FROM processed_events WHERE consumer_group = \(configuration.group) AND event_id = ANY(\(failed)::uuid[])"
-                        )
-                        released.stillBlocked = true
+                // The handlers' after-commit actions (the applied count among them) run once
+                // the release commits.
+                let committed = AfterCommitActions()
+                let released = try await AfterCommitActions.$current.withValue(committed) {
+                    try await database.withTransaction { tx in
+                        var released = try await transaction.release(
+                            key: key, blocker: nil, savepoint: true, buffer: nil, on: tx)
+                        if let failure = released.failure {
+                            let failed = [failure.planned.event.envelope.id]
+                            try await tx.execute(
+                                "DELETE FROM processed_events WHERE consumer_group = \(configuration.group) AND event_id = ANY(\(failed)::uuid[])"
+                            )
+                            released.stillBlocked = true
+                        }
+                        return released
                     }
-                    return released
                 }
+                committed.run()
                 stats.withLock { $0.handled += released.handled }
-                instruments.applied.increment(by: released.handled)
                 if released.failure != nil { recorded += 1 }
             }
             if recorded > 0 {

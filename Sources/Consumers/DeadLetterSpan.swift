@@ -4,14 +4,16 @@ import Tracing
 
 /// The span of a retry or dead letter the runtime delivered: `dead-letter` (a dead letter,
 /// reason in `choreo.dead_letter.reason`) or `retry` (sent to a retry topic), kind
-/// `producer`, in the trace of the message it republishes — a child of that message's
-/// `traceparent`, so a sibling of its consume span (the consume span has ended by the time
-/// the batch's failures are published).
+/// `producer`, in the trace of the message it republishes: a child of the consume span of
+/// the handler call that failed (carried in ``Outgoing/traceContext``; the consume span
+/// has ended by then, a child may still name it). A message dead-lettered before any
+/// handler call (undecodable, oversized, …) or a parked event's recorded publication has
+/// no consume span: its span is a child of the message's `traceparent`.
 enum DeadLetterSpan {
     static func record(_ outgoing: Outgoing, group: String) {
         guard ConsumeSpanLayer.isTracing else { return }
         let traceparent = RetryHeaders.value("traceparent", in: outgoing.source.headers)
-        let parent = TraceContextPropagation.context(traceparent: traceparent)
+        let parent = outgoing.traceContext ?? TraceContextPropagation.context(traceparent: traceparent)
         let name = outgoing.isDeadLetter ? "dead-letter" : "retry"
         withSpan(name, context: parent, ofKind: .producer) { span in
             guard span.isRecording else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Tracing
 
 /// A message the runtime republishes: a retry or a dead letter.
 struct Outgoing: Sendable {
@@ -18,6 +19,9 @@ struct Outgoing: Sendable {
     var deadLetter: DeadLetter?
     /// For a publication recorded in `parked_publications`: its row.
     var pendingSeq: Int64?
+    /// The context of the consume span whose failure this publishes (tracing on): the
+    /// parent of its ``DeadLetterSpan``.
+    var traceContext: ServiceContext? = nil
 
     var isDeadLetter: Bool { kind != .retry }
 }
@@ -101,7 +105,9 @@ struct FailureRouter: Sendable {
         if outgoing.kind == .retry {
             letter.error = RetryHeaders.bounded("its retry cannot be published: \(error)")
         }
-        return cutDown(outgoing.source, letter, pendingSeq: outgoing.pendingSeq)
+        var replacement = cutDown(outgoing.source, letter, pendingSeq: outgoing.pendingSeq)
+        replacement.traceContext = outgoing.traceContext
+        return replacement
     }
 
     private func cutDown(_ message: KafkaConsumerMessage, _ letter: DeadLetter, pendingSeq: Int64? = nil) -> Outgoing {

@@ -18,11 +18,15 @@ public struct HandlerContext: Sendable {
     let buffer: OutboxBuffer
     /// Whether `write` pipelines (an optimistic batch) or runs at once (a savepoint redo).
     let pipelinesWrites: Bool
+    /// Where the consume span leaves its context for the event's failure (tracing on).
+    let spanSlot: ConsumeSpanSlot?
+    /// The batch transaction's call of the chain (`nil` when a handler is called directly).
+    let call: EventCall?
 
     init(
         connection: PostgresConnection, group: String, writer: OutboxWriter?, cause: EventEnvelope,
         buffer: OutboxBuffer,
-        pipelinesWrites: Bool = false
+        pipelinesWrites: Bool = false, spanSlot: ConsumeSpanSlot? = nil, call: EventCall? = nil
     ) {
         self.connection = connection
         self.group = group
@@ -30,6 +34,16 @@ public struct HandlerContext: Sendable {
         self.cause = cause
         self.buffer = buffer
         self.pipelinesWrites = pipelinesWrites
+        self.spanSlot = spanSlot
+        self.call = call
+    }
+
+    /// This context inside the event's savepoint: writes go to `savepoint` at once, emitted
+    /// events to the savepoint's own buffer.
+    func inSavepoint(_ savepoint: PostgresConnection, buffer: OutboxBuffer) -> HandlerContext {
+        HandlerContext(
+            connection: savepoint, group: group, writer: writer, cause: cause, buffer: buffer,
+            pipelinesWrites: false, spanSlot: spanSlot, call: call)
     }
 
     /// Runs a write whose result the handler does not need (`INSERT`, `UPDATE`, `DELETE`

@@ -3,9 +3,10 @@ import Metrics
 /// The metrics layer next to the plain handler: records each handler call's duration
 /// (`choreo_consumer_handler_duration_seconds`), whether it returns or throws.
 ///
-/// The batch-wide figures (consumed, applied, duplicates, retried, dead-lettered, lag) are
-/// recorded by the runtime once the batch commits: a layer sees handler calls, and an
-/// optimistic batch that is redone calls a handler twice for one applied event.
+/// It times handler calls, so an optimistic batch that is redone times a handler twice
+/// for one applied event; the event counts (applied, duplicates, parked) are
+/// ``EventMetricsLayer``'s, recorded once the transaction commits, and the batch-wide
+/// figures (consumed, retried, dead-lettered, lag) the runtime's.
 struct HandlerMetricsLayer: ConsumerMiddleware {
     let handlerDuration: Timer
 

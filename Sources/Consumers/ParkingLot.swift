@@ -23,9 +23,9 @@ import Postgres
 /// what it parked; a release locks the key's parked rows `FOR UPDATE` and checks every
 /// delete, so two instances never apply the same parked event.
 ///
-/// Storage only: it knows the tables, not the handlers. Applying released events is the
-/// batch transaction's job (`BatchTransaction+Release.swift`), so the dependencies run one
-/// way: runtime → batch transaction → parking lot.
+/// Storage only: it knows the tables, not the handlers. Deciding to park, block and
+/// release is ``ParkLayer``'s, applying released events the batch transaction's
+/// (`BatchTransaction+Release.swift`).
 struct ParkingLot: Sendable {
     let group: String
 

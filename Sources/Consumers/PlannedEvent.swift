@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Tracing
 
 /// An event ready for its handler, with the message it came from.
 struct PlannedEvent: Sendable {
@@ -21,4 +22,7 @@ struct HandlerFailure: Sendable {
     var planned: PlannedEvent
     var error: String
     var isPermanent: Bool
+    /// The context of the event's consume span (tracing on): the parent of its retry or
+    /// dead-letter span.
+    var traceContext: ServiceContext? = nil
 }

@@ -77,6 +77,33 @@ struct ConsumerTracingTests {
         }
     }
 
+    @Test("a duplicate gets a consume span too: dedupe is a layer inside it")
+    func duplicateGetsConsumeSpan() async throws {
+        try await ConsumerTestHarness.with { harness in
+            let tracer = W3CTestTracer()
+            let event = try await Self.publishTraced(harness, key: "K", seq: 1)
+            try await harness.publishRaw(
+                key: "K", value: TestContracts.data(key: "K", seq: 1), headers: event.kafkaHeaders())
+            try await withTracer(tracer) {
+                try await harness.withRuntime(harness.configuration()) { runtime in
+                    try await waitUntil(timeout: .seconds(30)) {
+                        runtime.metrics.handled == 1 && runtime.metrics.duplicates == 1
+                    }
+                }
+            }
+            let spans = tracer.finishedSpans
+            let consumes = spans.filter { $0.operationName == "consume test.event.v1" }
+            #expect(consumes.allSatisfy { $0.parentSpanID == Self.parentSpanID })
+            // The duplicate's consume span has no handler span under it. (In two batches, the
+            // optimistic attempt may call the handler before the pipelined processed-event
+            // insert reports the conflict; the redo then skips it: one more pair of spans.)
+            let handles = spans.filter { $0.operationName == "handle test.event.v1" }
+            #expect(consumes.count == handles.count + 1)
+            let handled = Set(handles.compactMap(\.parentSpanID))
+            #expect(consumes.filter { !handled.contains($0.spanID) }.count == 1)
+        }
+    }
+
     @Test("an event without a traceparent starts a new trace")
     func newTraceWithoutTraceparent() async throws {
         try await ConsumerTestHarness.with { harness in
@@ -93,7 +120,9 @@ struct ConsumerTracingTests {
         }
     }
 
-    @Test("a dead-lettered event gets a dead-letter span in its trace, with the reason; its retries get retry spans")
+    @Test(
+        "a dead-lettered event gets a dead-letter span, a child of its last consume span, with the reason; its retries get retry spans, children of the failed consume spans"
+    )
     func deadLetterSpan() async throws {
         try await ConsumerTestHarness.with { harness in
             let tracer = W3CTestTracer()
@@ -119,6 +148,21 @@ struct ConsumerTracingTests {
             let consumes = spans.filter { $0.operationName == "consume test.event.v1" }
             #expect(consumes.count >= 1 + ConsumerTestHarness.retry.delays.count)
             #expect(consumes.allSatisfy { $0.traceID == Self.traceID })
+            // The dead-letter span is a child of the consume span of the last attempt, whose
+            // handler failed; each retry span a child of the consume span that failed before it.
+            let lastAttempt = ConsumerTestHarness.retry.delays.count + 1
+            let failedLast = try #require(
+                letter.parentSpanID.flatMap { parent in consumes.first { $0.spanID == parent } })
+            func attempt(_ span: FinishedInMemorySpan) -> Int64? {
+                guard case .int64(let attempt)? = span.attributes["choreo.attempt"]?.toSpanAttribute() else {
+                    return nil
+                }
+                return attempt
+            }
+            #expect(attempt(failedLast) == Int64(lastAttempt))
+            let retryParents = retries.compactMap { retry in consumes.first { $0.spanID == retry.parentSpanID } }
+            #expect(retryParents.count == retries.count)
+            #expect(Set(retryParents.compactMap(attempt)) == Set((1..<lastAttempt).map { Int64($0) }))
         }
     }
 }
