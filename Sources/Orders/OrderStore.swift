@@ -34,12 +34,17 @@ enum OrderStore {
         """
     }
 
-    static func isKnown(customer id: UUID, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.query("SELECT 1 FROM known_customers WHERE customer_id = \(id)").isEmpty
-    }
-
-    static func exists(order id: UUID, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.query("SELECT 1 FROM orders WHERE order_id = \(id)").isEmpty
+    /// Whether Orders has seen `customer` registered and whether `order` exists: one round trip.
+    static func knowledge(customer: UUID, order: UUID, on connection: PostgresConnection) async throws -> (
+        customerKnown: Bool, orderExists: Bool
+    ) {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM known_customers WHERE customer_id = \(customer)),
+                   EXISTS (SELECT 1 FROM orders WHERE order_id = \(order))
+            """)
+        guard let row = rows.first else { return (false, false) }
+        return (try row.decode(Bool.self, column: 0), try row.decode(Bool.self, column: 1))
     }
 
     /// The order's status, customer and the time its `order.place` command was sent, locked
