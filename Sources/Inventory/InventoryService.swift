@@ -39,11 +39,12 @@ public enum InventoryService {
         let customer = UUIDText.lowercased(order.customerId)
         switch Reservation.reserve(lines, stock: stock) {
         case .reserved(let levels):
-            try await context.write(InventoryStore.update(levels))
             try await context.write(
-                try InventoryStore.insertReservation(
-                    order: order.orderId, reservation: reservationID, customer: order.customerId,
-                    lines: Reservation.merge(lines), status: "reserved", reason: nil))
+                try InventoryStore.update(
+                    levels,
+                    recording: .init(
+                        order: order.orderId, reservation: reservationID, customer: order.customerId,
+                        lines: Reservation.merge(lines), status: "reserved", reason: nil)))
             try await context.emit(
                 OutboxEvent(
                     type: reservedV1, key: id,
@@ -53,9 +54,11 @@ public enum InventoryService {
                         reservedAt: Date())))
         case .failed(let failure, let skus):
             try await context.write(
-                try InventoryStore.insertReservation(
-                    order: order.orderId, reservation: reservationID, customer: order.customerId,
-                    lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue))
+                try InventoryStore.update(
+                    [],
+                    recording: .init(
+                        order: order.orderId, reservation: reservationID, customer: order.customerId,
+                        lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue)))
             try await context.emit(
                 OutboxEvent(
                     type: reservationFailedV1, key: id,
@@ -93,7 +96,7 @@ public enum InventoryService {
         guard let record = try await InventoryStore.resolve(order: order, as: status, on: context.connection)
         else { return nil }
         let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
-        try await context.write(InventoryStore.update(move(record.lines, stock)))
+        try await context.write(try InventoryStore.update(move(record.lines, stock)))
         return record
     }
 }

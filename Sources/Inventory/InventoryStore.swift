@@ -31,6 +31,16 @@ enum InventoryStore {
         var lines: [StockLine]
     }
 
+    /// A reservation record to insert: the order's one decision, reserved or failed.
+    struct NewRecord: Sendable {
+        var order: UUID
+        var reservation: UUID
+        var customer: UUID
+        var lines: [StockLine]
+        var status: String
+        var reason: String?
+    }
+
     /// The levels of `skus`, locked in SKU order until the transaction ends.
     static func lockStock(_ skus: [String], on connection: PostgresConnection) async throws -> [String: StockLevel] {
         let rows = try await connection.query(
@@ -74,15 +84,23 @@ enum InventoryStore {
         return levels
     }
 
-    /// The new levels of the SKUs in `levels`: one statement however many there are.
-    static func update(_ levels: [StockLevel]) -> PostgresQuery {
-        """
-        UPDATE stock SET available = u.available, reserved = u.reserved, sold = u.sold
-        FROM unnest(\(levels.map(\.sku))::text[], \(levels.map(\.available))::bigint[],
-                    \(levels.map(\.reserved))::bigint[], \(levels.map(\.sold))::bigint[])
-             AS u(sku, available, reserved, sold)
-        WHERE stock.sku = u.sku
-        """
+    /// The new levels of the SKUs in `levels` and, when reserving, the order's new
+    /// reservation record (`recording`): one statement however many SKUs there are.
+    static func update(_ levels: [StockLevel], recording record: NewRecord? = nil) throws -> PostgresQuery {
+        let items = try record.map { PostgresJSON(Array(try JSONEncoder().encode($0.lines))) }
+        return """
+            WITH recorded AS (
+                INSERT INTO reservations (order_id, reservation_id, customer_id, items, status, reason)
+                SELECT \(record?.order)::uuid, \(record?.reservation), \(record?.customer), \(items)::jsonb,
+                       \(record?.status), \(record?.reason)
+                WHERE \(record?.order)::uuid IS NOT NULL
+            )
+            UPDATE stock SET available = u.available, reserved = u.reserved, sold = u.sold
+            FROM unnest(\(levels.map(\.sku))::text[], \(levels.map(\.available))::bigint[],
+                        \(levels.map(\.reserved))::bigint[], \(levels.map(\.sold))::bigint[])
+                 AS u(sku, available, reserved, sold)
+            WHERE stock.sku = u.sku
+            """
     }
 
     /// Ends the order's reservation with `status` if it is still reserved: the record as it
@@ -99,16 +117,6 @@ enum InventoryStore {
         let lines = try JSONDecoder().decode(
             [StockLine].self, from: Data(try row.decode(String.self, column: 1).utf8))
         return Record(reservationID: try row.decode(UUID.self, column: 0), lines: lines)
-    }
-
-    static func insertReservation(
-        order: UUID, reservation: UUID, customer: UUID, lines: [StockLine], status: String, reason: String?
-    ) throws -> PostgresQuery {
-        let items = PostgresJSON(Array(try JSONEncoder().encode(lines)))
-        return """
-            INSERT INTO reservations (order_id, reservation_id, customer_id, items, status, reason)
-            VALUES (\(order), \(reservation), \(customer), \(items), \(status), \(reason))
-            """
     }
 
     /// Adds `quantity` units of `sku` (a new SKU starts with them).

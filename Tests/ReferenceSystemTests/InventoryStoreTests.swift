@@ -18,9 +18,11 @@ import Testing
             read = try await InventoryStore.lockStock(["SKU-X"], reserving: order, on: connection)
             #expect(read.stock.isEmpty && !read.recorded)
             try await connection.execute(
-                try InventoryStore.insertReservation(
-                    order: order, reservation: UUID(), customer: UUID(), lines: [], status: "failed",
-                    reason: "unknown-sku"))
+                try InventoryStore.update(
+                    [],
+                    recording: .init(
+                        order: order, reservation: UUID(), customer: UUID(), lines: [], status: "failed",
+                        reason: "unknown-sku")))
             read = try await InventoryStore.lockStock(["SKU-X"], reserving: order, on: connection)
             #expect(read.stock.isEmpty && read.recorded)
             read = try await InventoryStore.lockStock(["SKU-A"], reserving: order, on: connection)
@@ -28,7 +30,7 @@ import Testing
         }
     }
 
-    @Test func oneUpdateSetsEveryLevelAndAReservationIsResolvedOnce() async throws {
+    @Test func oneStatementSetsEveryLevelAndRecordsTheReservationWhichIsResolvedOnce() async throws {
         try await withMigratedDatabase(InventoryStore.migrations) { connection in
             for (sku, quantity) in [("SKU-A", 5), ("SKU-B", 7), ("SKU-C", 9)] {
                 try await InventoryService.addStock(sku: sku, quantity: quantity, on: connection)
@@ -40,22 +42,22 @@ import Testing
                 Issue.record("both lines fit")
                 return
             }
-            #expect(try await connection.execute(InventoryStore.update(levels)) == 2)
-            try await connection.execute(
-                try InventoryStore.insertReservation(
-                    order: order, reservation: reservation, customer: UUID(), lines: lines, status: "reserved",
-                    reason: nil))
+            let record = InventoryStore.NewRecord(
+                order: order, reservation: reservation, customer: UUID(), lines: lines, status: "reserved", reason: nil)
+            #expect(try await connection.execute(InventoryStore.update(levels, recording: record)) == 2)
             let reserved = try await InventoryStore.lockStock(["SKU-A", "SKU-B", "SKU-C"], on: connection)
             #expect(reserved.values.sorted { $0.sku < $1.sku }.map(\.reserved) == [2, 3, 0])
             #expect(reserved.values.sorted { $0.sku < $1.sku }.map(\.available) == [3, 4, 9])
 
-            let record = try await InventoryStore.resolve(order: order, as: "sold", on: connection)
-            #expect(record?.reservationID == reservation && record?.lines == lines)
+            let resolved = try await InventoryStore.resolve(order: order, as: "sold", on: connection)
+            #expect(resolved?.reservationID == reservation && resolved?.lines == lines)
             #expect(try await InventoryStore.resolve(order: order, as: "released", on: connection) == nil)
             #expect(try await InventoryStore.resolve(order: UUID(), as: "sold", on: connection) == nil)
             let status = try await connection.query("SELECT status FROM reservations WHERE order_id = \(order)")
             #expect(try status.first?.decode(String.self, column: 0) == "sold")
             #expect(try await connection.execute(InventoryStore.update([])) == 0)
+            let records = try await connection.query("SELECT count(*) FROM reservations")
+            #expect(try records.first?.decode(Int.self, column: 0) == 1)
         }
     }
 }
