@@ -88,14 +88,13 @@ public enum InventoryService {
     /// Ends the order's reservation: records `status` and moves its units with `move`.
     /// Returns nil (and changes nothing) when the order holds no reservation: never
     /// reserved, or already released or sold. The reservation row is locked before the
-    /// stock rows, as before; stock rows are always locked in SKU order.
+    /// stock rows; stock rows are always locked in SKU order.
     private static func resolve(
         order: UUID, as status: String, by move: ([StockLine], [String: StockLevel]) -> [StockLevel],
         _ context: HandlerContext
     ) async throws -> InventoryStore.Record? {
-        guard let record = try await InventoryStore.resolve(order: order, as: status, on: context.connection)
+        guard let (record, stock) = try await InventoryStore.resolve(order: order, as: status, on: context.connection)
         else { return nil }
-        let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
         try await context.write(try InventoryStore.update(move(record.lines, stock)))
         return record
     }

@@ -41,16 +41,6 @@ enum InventoryStore {
         var reason: String?
     }
 
-    /// The levels of `skus`, locked in SKU order until the transaction ends.
-    static func lockStock(_ skus: [String], on connection: PostgresConnection) async throws -> [String: StockLevel] {
-        let rows = try await connection.query(
-            """
-            SELECT sku, initial, available, reserved, sold FROM stock
-            WHERE sku = ANY(\(skus)) ORDER BY sku FOR UPDATE
-            """)
-        return try levels(rows)
-    }
-
     /// For reserving `order`: the levels of `skus`, locked in SKU order until the
     /// transaction ends, and whether the order has a reservation record already — one round
     /// trip. The locked rows are materialized first; the outer join returns one row even
@@ -71,8 +61,8 @@ enum InventoryStore {
         return (try levels(rows), try rows.first?.decode(Bool.self, column: 5) ?? false)
     }
 
-    /// The levels in `rows` (columns sku, initial, available, reserved, sold); a row whose
-    /// SKU is NULL (an outer join's empty side) is skipped.
+    /// The levels in `rows` (columns sku, initial, available, reserved, sold first); a row
+    /// whose SKU is NULL (an outer join's empty side) is skipped.
     private static func levels(_ rows: PostgresRows) throws -> [String: StockLevel] {
         var levels: [String: StockLevel] = [:]
         for row in rows {
@@ -103,20 +93,31 @@ enum InventoryStore {
             """
     }
 
-    /// Ends the order's reservation with `status` if it is still reserved: the record as it
-    /// was, locked until the transaction ends, or nil (nothing changed) when the order holds
-    /// no reservation — never reserved, or already released or sold.
-    static func resolve(order id: UUID, as status: String, on connection: PostgresConnection) async throws -> Record? {
+    /// Ends the order's reservation with `status` if it is still reserved, and locks the
+    /// stock of its SKUs (in SKU order) until the transaction ends — one round trip: the
+    /// record as it was and the levels of its SKUs, or nil (nothing changed, nothing locked)
+    /// when the order holds no reservation: never reserved, or already released or sold.
+    static func resolve(
+        order id: UUID, as status: String, on connection: PostgresConnection
+    ) async throws -> (record: Record, stock: [String: StockLevel])? {
         let rows = try await connection.query(
             """
-            UPDATE reservations SET status = \(status), updated_at = clock_timestamp()
-            WHERE order_id = \(id) AND status = 'reserved'
-            RETURNING reservation_id, items::text
+            WITH resolved AS (
+                UPDATE reservations SET status = \(status), updated_at = clock_timestamp()
+                WHERE order_id = \(id) AND status = \("reserved")
+                RETURNING reservation_id, items
+            )
+            SELECT s.sku, s.initial, s.available, s.reserved, s.sold, r.reservation_id, r.items::text
+            FROM resolved r LEFT JOIN LATERAL (
+                SELECT sku, initial, available, reserved, sold FROM stock
+                WHERE sku = ANY (ARRAY(SELECT line->>'sku' FROM jsonb_array_elements(r.items) AS line))
+                ORDER BY sku FOR UPDATE
+            ) s ON true
             """)
         guard let row = rows.first else { return nil }
         let lines = try JSONDecoder().decode(
-            [StockLine].self, from: Data(try row.decode(String.self, column: 1).utf8))
-        return Record(reservationID: try row.decode(UUID.self, column: 0), lines: lines)
+            [StockLine].self, from: Data(try row.decode(String.self, column: 6).utf8))
+        return (Record(reservationID: try row.decode(UUID.self, column: 5), lines: lines), try levels(rows))
     }
 
     /// Adds `quantity` units of `sku` (a new SKU starts with them).

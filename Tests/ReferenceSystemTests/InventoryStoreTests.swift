@@ -37,7 +37,7 @@ import Testing
             }
             let (order, reservation) = (UUID(), UUID())
             let lines = [StockLine(sku: "SKU-A", quantity: 2), StockLine(sku: "SKU-B", quantity: 3)]
-            let stock = try await InventoryStore.lockStock(["SKU-A", "SKU-B"], on: connection)
+            let (stock, _) = try await InventoryStore.lockStock(["SKU-A", "SKU-B"], reserving: order, on: connection)
             guard case .reserved(let levels) = Reservation.reserve(lines, stock: stock) else {
                 Issue.record("both lines fit")
                 return
@@ -45,12 +45,15 @@ import Testing
             let record = InventoryStore.NewRecord(
                 order: order, reservation: reservation, customer: UUID(), lines: lines, status: "reserved", reason: nil)
             #expect(try await connection.execute(InventoryStore.update(levels, recording: record)) == 2)
-            let reserved = try await InventoryStore.lockStock(["SKU-A", "SKU-B", "SKU-C"], on: connection)
+            let (reserved, recorded) = try await InventoryStore.lockStock(
+                ["SKU-A", "SKU-B", "SKU-C"], reserving: order, on: connection)
+            #expect(recorded)
             #expect(reserved.values.sorted { $0.sku < $1.sku }.map(\.reserved) == [2, 3, 0])
             #expect(reserved.values.sorted { $0.sku < $1.sku }.map(\.available) == [3, 4, 9])
 
             let resolved = try await InventoryStore.resolve(order: order, as: "sold", on: connection)
-            #expect(resolved?.reservationID == reservation && resolved?.lines == lines)
+            #expect(resolved?.record.reservationID == reservation && resolved?.record.lines == lines)
+            #expect(resolved?.stock.keys.sorted() == ["SKU-A", "SKU-B"] && resolved?.stock["SKU-B"]?.reserved == 3)
             #expect(try await InventoryStore.resolve(order: order, as: "released", on: connection) == nil)
             #expect(try await InventoryStore.resolve(order: UUID(), as: "sold", on: connection) == nil)
             let status = try await connection.query("SELECT status FROM reservations WHERE order_id = \(order)")
