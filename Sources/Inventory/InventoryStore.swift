@@ -104,7 +104,7 @@ enum InventoryStore {
             """
             WITH resolved AS (
                 UPDATE reservations SET status = \(status), updated_at = clock_timestamp()
-                WHERE order_id = \(id) AND status = \("reserved")
+                WHERE order_id = \(id) AND status = 'reserved'
                 RETURNING reservation_id, items
             )
             SELECT s.sku, s.initial, s.available, s.reserved, s.sold, r.reservation_id, r.items::text
