@@ -30,13 +30,15 @@ struct RelayProcessTests {
             let first = try ChoreoProcess.start(arguments)
             defer { first.kill() }
             try await waitUntil { try await harness.pendingCount() < total }
+            // Freeze the active relay the moment it has started on the backlog, so the kill
+            // below lands mid-backlog however fast it is (on a quiet machine it drained all
+            // 40,000 rows while the standby was being started). Stopped, it still holds its
+            // lock session; the kill closes it.
+            first.kill(signal: SIGSTOP)
+            let pendingAtKill = try await harness.pendingCount()
             let second = try ChoreoProcess.start(arguments)
             defer { second.kill() }
-            // Kill the active relay in the middle of the backlog: as soon as the standby is up
-            // (waiting for a quarter of the backlog to drain let a fast relay on a busy machine
-            // finish it before the check ran).
             first.kill(signal: SIGKILL)
-            let pendingAtKill = try await harness.pendingCount()
             #expect(pendingAtKill > 0, "the kill happened mid-backlog")
             try await waitUntil(timeout: .seconds(60)) { try await harness.pendingCount() == 0 }
             let expected = Dictionary(uniqueKeysWithValues: (0..<keys).map { ("k\($0)", perKey) })
