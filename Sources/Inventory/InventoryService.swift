@@ -30,21 +30,21 @@ public enum InventoryService {
 
     static let reserve: EventHandler = { event, context in
         let order = try event.decode(OrderPlaced.self)
+        guard try await InventoryStore.lockReservation(order: order.orderId, on: context.connection) == nil else {
+            return
+        }
         let lines = order.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
-        let (stock, recorded) = try await InventoryStore.lockStock(
-            Reservation.merge(lines).map(\.sku), reserving: order.orderId, on: context.connection)
-        guard !recorded else { return }
+        let stock = try await InventoryStore.lockStock(Reservation.merge(lines).map(\.sku), on: context.connection)
         let reservationID = RandomUUID.make()
         let id = UUIDText.lowercased(order.orderId)
         let customer = UUIDText.lowercased(order.customerId)
         switch Reservation.reserve(lines, stock: stock) {
         case .reserved(let levels):
+            for level in levels { try await context.write(InventoryStore.update(level)) }
             try await context.write(
-                try InventoryStore.update(
-                    levels,
-                    recording: .init(
-                        order: order.orderId, reservation: reservationID, customer: order.customerId,
-                        lines: Reservation.merge(lines), status: "reserved", reason: nil)))
+                try InventoryStore.insertReservation(
+                    order: order.orderId, reservation: reservationID, customer: order.customerId,
+                    lines: Reservation.merge(lines), status: "reserved", reason: nil))
             try await context.emit(
                 OutboxEvent(
                     type: reservedV1, key: id,
@@ -54,11 +54,9 @@ public enum InventoryService {
                         reservedAt: Date())))
         case .failed(let failure, let skus):
             try await context.write(
-                try InventoryStore.update(
-                    [],
-                    recording: .init(
-                        order: order.orderId, reservation: reservationID, customer: order.customerId,
-                        lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue)))
+                try InventoryStore.insertReservation(
+                    order: order.orderId, reservation: reservationID, customer: order.customerId,
+                    lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue))
             try await context.emit(
                 OutboxEvent(
                     type: reservationFailedV1, key: id,
@@ -85,17 +83,19 @@ public enum InventoryService {
         _ = try await resolve(order: outcome.orderId, as: "sold", by: Reservation.sell, context)
     }
 
-    /// Ends the order's reservation: records `status` and moves its units with `move`.
+    /// Ends the order's reservation: moves its units with `move` and records `status`.
     /// Returns nil (and changes nothing) when the order holds no reservation: never
-    /// reserved, or already released or sold. The reservation row is locked before the
-    /// stock rows; stock rows are always locked in SKU order.
+    /// reserved, or already released or sold.
     private static func resolve(
         order: UUID, as status: String, by move: ([StockLine], [String: StockLevel]) -> [StockLevel],
         _ context: HandlerContext
     ) async throws -> InventoryStore.Record? {
-        guard let (record, stock) = try await InventoryStore.resolve(order: order, as: status, on: context.connection)
+        guard let record = try await InventoryStore.lockReservation(order: order, on: context.connection),
+            record.status == "reserved"
         else { return nil }
-        try await context.write(try InventoryStore.update(move(record.lines, stock)))
+        let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
+        for level in move(record.lines, stock) { try await context.write(InventoryStore.update(level)) }
+        try await context.write(InventoryStore.setStatus(order: order, status))
         return record
     }
 }

@@ -38,8 +38,7 @@ public struct Notification: Sendable, Equatable {
     }
 }
 
-/// The notification rules: which notification each event causes (deduplication is the
-/// `(subject_id, kind)` primary key: `NotificationStore.record`).
+/// The notification rules: which notification each event causes, and deduplication.
 public enum Notifications {
     public static func welcome(customer: UUID, name: String) -> Notification {
         Notification(subjectID: customer, kind: .welcome, customerID: customer, message: "Welcome, \(name).")
@@ -54,5 +53,12 @@ public enum Notifications {
         Notification(
             subjectID: order, kind: .orderCancelled, customerID: customer,
             message: "Your order was cancelled (\(reason)).")
+    }
+
+    /// The notifications of `candidates` to send, in order: the first of each key that is
+    /// not in `alreadySent`.
+    public static func deduplicate(_ candidates: [Notification], alreadySent: Set<Notification.Key>) -> [Notification] {
+        var seen = alreadySent
+        return candidates.filter { seen.insert($0.key).inserted }
     }
 }

@@ -20,15 +20,17 @@ enum NotificationStore {
                 """)
     ]
 
-    /// Records `notification` unless one with its key was sent: the primary key decides, in
-    /// the one statement (no read first), so a repeat — a redelivered or re-emitted event,
-    /// or the same key from a concurrent transaction — changes nothing.
+    static func alreadySent(_ key: Notification.Key, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query(
+            "SELECT 1 FROM notifications WHERE subject_id = \(key.subjectID) AND kind = \(key.kind.rawValue)"
+        ).isEmpty
+    }
+
     static func record(_ notification: Notification, event: UUID) -> PostgresQuery {
         """
         INSERT INTO notifications (subject_id, kind, customer_id, message, event_id)
         VALUES (\(notification.subjectID), \(notification.kind.rawValue), \(notification.customerID),
                 \(notification.message), \(event))
-        ON CONFLICT (subject_id, kind) DO NOTHING
         """
     }
 }

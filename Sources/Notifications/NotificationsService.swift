@@ -36,7 +36,13 @@ public enum NotificationsService {
     /// A handler that sends the notification `make` builds unless one with its key was sent.
     static func notify(_ make: @escaping @Sendable (ConsumedEvent) throws -> Notification) -> EventHandler {
         { event, context in
-            try await context.write(NotificationStore.record(try make(event), event: event.envelope.id))
+            let notification = try make(event)
+            let sent: Set<Notification.Key> =
+                try await NotificationStore.alreadySent(notification.key, on: context.connection)
+                ? [notification.key] : []
+            for fresh in Notifications.deduplicate([notification], alreadySent: sent) {
+                try await context.write(NotificationStore.record(fresh, event: event.envelope.id))
+            }
         }
     }
 }

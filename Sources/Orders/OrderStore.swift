@@ -34,17 +34,23 @@ enum OrderStore {
         """
     }
 
-    /// Whether Orders has seen `customer` registered and whether `order` exists: one round trip.
-    static func knowledge(customer: UUID, order: UUID, on connection: PostgresConnection) async throws -> (
-        customerKnown: Bool, orderExists: Bool
-    ) {
+    static func isKnown(customer id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("SELECT 1 FROM known_customers WHERE customer_id = \(id)").isEmpty
+    }
+
+    static func exists(order id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("SELECT 1 FROM orders WHERE order_id = \(id)").isEmpty
+    }
+
+    /// The order's status, customer and the time its `order.place` command was sent, locked
+    /// until the transaction ends.
+    static func lock(order id: UUID, on connection: PostgresConnection) async throws -> (OrderStatus, UUID, Date)? {
         let rows = try await connection.query(
-            """
-            SELECT EXISTS (SELECT 1 FROM known_customers WHERE customer_id = \(customer)),
-                   EXISTS (SELECT 1 FROM orders WHERE order_id = \(order))
-            """)
-        guard let row = rows.first else { return (false, false) }
-        return (try row.decode(Bool.self, column: 0), try row.decode(Bool.self, column: 1))
+            "SELECT status, customer_id, requested_at FROM orders WHERE order_id = \(id) FOR UPDATE")
+        guard let row = rows.first, let status = OrderStatus(rawValue: try row.decode(String.self, column: 0)) else {
+            return nil
+        }
+        return (status, try row.decode(UUID.self, column: 1), try row.decode(Date.self, column: 2))
     }
 
     /// A new order; `accepted` is false for one rejected at once (cancelled, never placed).
@@ -59,44 +65,22 @@ enum OrderStore {
             """
     }
 
-    // Confirm and cancel move only a placed order (`OrderLifecycle`), in the one statement
-    // that reads and changes it (the row is locked by the update). The status they require is
-    // a bound parameter, not the literal 'placed': a literal would let the plan cached while
-    // the table was empty scan the partial index `orders_open`, that is every open order, on
-    // each update — under load that grew with the backlog (0.9 ms an update, 30 % of the
-    // server's time; docs/benchmarks.md). With a parameter the plan is the primary key.
-
-    /// Confirms the order if it is placed: its customer and the time its `order.place`
-    /// command was sent, or nil (nothing changed) when it is not placed or does not exist.
-    static func confirm(order id: UUID, paymentID: UUID, on connection: PostgresConnection) async throws -> Ended? {
-        try ended(
-            await connection.query(
-                """
-                UPDATE orders SET status = 'confirmed', payment_id = \(paymentID), completed_at = clock_timestamp()
-                WHERE order_id = \(id) AND status = \(OrderStatus.placed.rawValue)
-                RETURNING customer_id, requested_at
-                """))
+    // Confirm and cancel update by primary key alone: the caller holds the row's lock (`lock`)
+    // and moved it only from `placed` (`OrderLifecycle`). A `status = 'placed'` condition here
+    // would let the plan cached while the table was empty scan the partial index `orders_open`,
+    // that is every open order, on each update: under load that grew with the backlog (0.9 ms
+    // an update, 30 % of the server's time; docs/benchmarks.md).
+    static func confirm(order id: UUID, paymentID: UUID) -> PostgresQuery {
+        """
+        UPDATE orders SET status = 'confirmed', payment_id = \(paymentID), completed_at = clock_timestamp()
+        WHERE order_id = \(id)
+        """
     }
 
-    /// Cancels the order if it is placed; as `confirm`.
-    static func cancel(order id: UUID, reason: String, on connection: PostgresConnection) async throws -> Ended? {
-        try ended(
-            await connection.query(
-                """
-                UPDATE orders SET status = 'cancelled', cancel_reason = \(reason), completed_at = clock_timestamp()
-                WHERE order_id = \(id) AND status = \(OrderStatus.placed.rawValue)
-                RETURNING customer_id, requested_at
-                """))
-    }
-
-    /// An order that has just ended: its customer and the time its command was sent.
-    struct Ended: Sendable {
-        var customer: UUID
-        var requestedAt: Date
-    }
-
-    private static func ended(_ rows: PostgresRows) throws -> Ended? {
-        guard let row = rows.first else { return nil }
-        return Ended(customer: try row.decode(UUID.self, column: 0), requestedAt: try row.decode(Date.self, column: 1))
+    static func cancel(order id: UUID, reason: String) -> PostgresQuery {
+        """
+        UPDATE orders SET status = 'cancelled', cancel_reason = \(reason), completed_at = clock_timestamp()
+        WHERE order_id = \(id)
+        """
     }
 }

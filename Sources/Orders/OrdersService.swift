@@ -38,11 +38,10 @@ public enum OrdersService {
         let lines = command.items.map {
             OrderLine(sku: $0.sku, quantity: $0.quantity, unitPriceMinor: MinorUnits.fromMajor($0.unitPrice))
         }
-        let known = try await OrderStore.knowledge(
-            customer: command.customerId, order: command.orderId, on: context.connection)
         let decision = OrderPlacement.decide(
-            id: command.orderId, customerID: command.customerId, lines: lines, customerKnown: known.customerKnown,
-            orderExists: known.orderExists)
+            id: command.orderId, customerID: command.customerId, lines: lines,
+            customerKnown: try await OrderStore.isKnown(customer: command.customerId, on: context.connection),
+            orderExists: try await OrderStore.exists(order: command.orderId, on: context.connection))
         switch decision {
         case .duplicate:
             return
@@ -70,40 +69,37 @@ public enum OrdersService {
         }
     }
 
-    /// A handler that applies the outcome an event reports to its order. Only a placed order
-    /// moves (`OrderLifecycle`): the store's update applies the placed order's transition
-    /// only to a placed order, so a late or repeated report changes nothing.
+    /// A handler that applies the outcome an event reports to its order.
     static func outcome(_ read: @escaping @Sendable (OrderOutcomeReport) throws -> OrderOutcome) -> EventHandler {
         { event, context in
             let report = try event.decode(OrderOutcomeReport.self)
-            switch OrderLifecycle.apply(try read(report), to: .placed) {
+            let outcome = try read(report)
+            guard
+                let (status, customer, requestedAt) = try await OrderStore.lock(
+                    order: report.orderId, on: context.connection)
+            else { return }
+            switch OrderLifecycle.apply(outcome, to: status) {
             case .ignore:
                 return
             case .confirm(let paymentID):
-                guard
-                    let ended = try await OrderStore.confirm(
-                        order: report.orderId, paymentID: paymentID, on: context.connection)
-                else { return }
+                try await context.write(OrderStore.confirm(order: report.orderId, paymentID: paymentID))
                 let id = UUIDText.lowercased(report.orderId)
                 try await context.emit(
                     OutboxEvent(
                         type: confirmedV1, key: id,
                         encoding: OrderConfirmed(
-                            orderId: id, customerId: UUIDText.lowercased(ended.customer),
+                            orderId: id, customerId: UUIDText.lowercased(customer),
                             paymentId: UUIDText.lowercased(paymentID), confirmedAt: Date())))
                 context.afterCommit {
                     OrderMetrics.confirmed()
-                    OrderMetrics.completed(outcome: "confirmed", requestedAt: ended.requestedAt)
+                    OrderMetrics.completed(outcome: "confirmed", requestedAt: requestedAt)
                 }
             case .cancel(let reason):
-                guard
-                    let ended = try await OrderStore.cancel(
-                        order: report.orderId, reason: reason, on: context.connection)
-                else { return }
-                try await emitCancelled(report.orderId, customer: ended.customer, reason: reason, context)
+                try await context.write(OrderStore.cancel(order: report.orderId, reason: reason))
+                try await emitCancelled(report.orderId, customer: customer, reason: reason, context)
                 context.afterCommit {
                     OrderMetrics.cancelled(reason: reason)
-                    OrderMetrics.completed(outcome: "cancelled", requestedAt: ended.requestedAt)
+                    OrderMetrics.completed(outcome: "cancelled", requestedAt: requestedAt)
                 }
             }
         }

@@ -33,40 +33,29 @@ enum PaymentStore {
         """
     }
 
-    /// The customer's account (nil when Payments has none), locked until the transaction
-    /// ends, and whether `order` already has a payment decision: one round trip when the
-    /// account exists, two when it does not.
-    static func lockAccount(
-        _ customer: UUID, deciding order: UUID, on connection: PostgresConnection
-    ) async throws -> (account: CreditAccount?, decided: Bool) {
+    static func lockAccount(_ customer: UUID, on connection: PostgresConnection) async throws -> CreditAccount? {
         let rows = try await connection.query(
-            """
-            SELECT credit_limit_minor, used_minor, EXISTS (SELECT 1 FROM payments WHERE order_id = \(order))
-            FROM credit_accounts WHERE customer_id = \(customer) FOR UPDATE OF credit_accounts
-            """)
-        guard let row = rows.first else {
-            return (nil, try await !connection.query("SELECT 1 FROM payments WHERE order_id = \(order)").isEmpty)
-        }
-        let account = CreditAccount(
+            "SELECT credit_limit_minor, used_minor FROM credit_accounts WHERE customer_id = \(customer) FOR UPDATE")
+        guard let row = rows.first else { return nil }
+        return CreditAccount(
             customerID: customer, limitMinor: try row.decode(Int64.self, column: 0),
             usedMinor: try row.decode(Int64.self, column: 1))
-        return (account, try row.decode(Bool.self, column: 2))
     }
 
-    /// Records the order's payment decision and, for a capture, the account after the
-    /// charge (`charged`; nil for a failure, which uses no credit) — one statement.
-    static func decide(
-        order: UUID, payment: UUID, customer: UUID, amountMinor: Int64, charged: CreditAccount?, reason: String?
+    static func updateAccount(_ account: CreditAccount) -> PostgresQuery {
+        "UPDATE credit_accounts SET used_minor = \(account.usedMinor) WHERE customer_id = \(account.customerID)"
+    }
+
+    static func hasPayment(order: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query("SELECT 1 FROM payments WHERE order_id = \(order)").isEmpty
+    }
+
+    static func insertPayment(
+        order: UUID, payment: UUID, customer: UUID, amountMinor: Int64, status: String, reason: String?
     ) -> PostgresQuery {
-        let usedMinor = charged?.usedMinor
-        let status = charged == nil ? "failed" : "captured"
-        return """
-            WITH charged AS (
-                UPDATE credit_accounts SET used_minor = \(usedMinor)
-                WHERE customer_id = \(customer) AND \(usedMinor)::bigint IS NOT NULL
-            )
-            INSERT INTO payments (order_id, payment_id, customer_id, amount_minor, status, reason)
-            VALUES (\(order), \(payment), \(customer), \(amountMinor), \(status), \(reason))
-            """
+        """
+        INSERT INTO payments (order_id, payment_id, customer_id, amount_minor, status, reason)
+        VALUES (\(order), \(payment), \(customer), \(amountMinor), \(status), \(reason))
+        """
     }
 }

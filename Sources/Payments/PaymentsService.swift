@@ -28,19 +28,19 @@ public enum PaymentsService {
 
     static let charge: EventHandler = { event, context in
         let reserved = try event.decode(StockReserved.self)
-        let (account, decided) = try await PaymentStore.lockAccount(
-            reserved.customerId, deciding: reserved.orderId, on: context.connection)
-        guard !decided else { return }
+        guard try await !PaymentStore.hasPayment(order: reserved.orderId, on: context.connection) else { return }
         let amountMinor = MinorUnits.fromMajor(reserved.amount)
+        let account = try await PaymentStore.lockAccount(reserved.customerId, on: context.connection)
         let id = UUIDText.lowercased(reserved.orderId)
         let customer = UUIDText.lowercased(reserved.customerId)
         switch Credit.charge(amountMinor, account: account) {
         case .capture(let charged):
             let paymentID = RandomUUID.make()
+            try await context.write(PaymentStore.updateAccount(charged))
             try await context.write(
-                PaymentStore.decide(
+                PaymentStore.insertPayment(
                     order: reserved.orderId, payment: paymentID, customer: reserved.customerId,
-                    amountMinor: amountMinor, charged: charged, reason: nil))
+                    amountMinor: amountMinor, status: "captured", reason: nil))
             try await context.emit(
                 OutboxEvent(
                     type: capturedV1, key: id,
@@ -49,9 +49,9 @@ public enum PaymentsService {
                         amount: reserved.amount, capturedAt: Date())))
         case .fail(let failure):
             try await context.write(
-                PaymentStore.decide(
+                PaymentStore.insertPayment(
                     order: reserved.orderId, payment: RandomUUID.make(), customer: reserved.customerId,
-                    amountMinor: amountMinor, charged: nil, reason: failure.rawValue))
+                    amountMinor: amountMinor, status: "failed", reason: failure.rawValue))
             try await context.emit(
                 OutboxEvent(
                     type: failedV1, key: id,

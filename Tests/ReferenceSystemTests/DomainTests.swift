@@ -117,6 +117,16 @@ import Testing
 }
 
 @Suite struct NotificationDedupeTests {
+    @Test func oneNotificationPerOrderAndKindHoweverOftenItsEventArrives() {
+        let (order, customer) = (UUID(), UUID())
+        let first = Notifications.cancelled(order: order, customer: customer, reason: "insufficient-stock")
+        let again = Notifications.cancelled(order: order, customer: customer, reason: "insufficient-credit")
+        let confirmed = Notifications.confirmed(order: order, customer: customer)
+        let sent = Notifications.deduplicate([first, again, confirmed], alreadySent: [])
+        #expect(sent == [first, confirmed])
+        #expect(Notifications.deduplicate([again], alreadySent: [first.key]).isEmpty)
+    }
+
     @Test func aWelcomeIsKeyedByTheCustomer() {
         let customer = UUID()
         let welcome = Notifications.welcome(customer: customer, name: "Ada")
