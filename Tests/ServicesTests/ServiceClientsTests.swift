@@ -102,7 +102,15 @@ import Testing
                     await serviceGroup.triggerGracefulShutdown()
                     try await running.value
                     let entries = recorder.entries.dropFirst(shutdownStart)
-                    let problems = entries.filter { $0.level >= .warning }.map(\.message)
+                    // librdkafka's own report of a group-coordinator request that timed out is
+                    // left out: the embedded broker holds the members' JoinGroup while the group
+                    // rebalances after the first instance leaves, and on a loaded machine that
+                    // outlasted the request timeout once (REQTMOUT, then FAIL … timed out). It is
+                    // the group's teardown, not our shutdown: everything else must be quiet.
+                    let problems = entries.filter { $0.level >= .warning }.map(\.message).filter {
+                        !($0.hasPrefix("librdkafka ") && $0.contains("GroupCoordinator")
+                            && $0.lowercased().contains("timed out"))
+                    }
                     #expect(problems.isEmpty, "\(problems)")
                     let consumersStopped = entries.indices.filter { entries[$0].message == "consumer stopped" }
                     let relayStopped = try #require(entries.firstIndex { $0.message == "outbox relay stopped" })
