@@ -53,20 +53,7 @@ struct EventMetricsTests {
             let connection = try await PostgresConnection.connect(configuration: harness.database)
             defer { Task { await connection.close() } }
             // Two events parked behind a blocker that is gone: the runtime releases them at start.
-            for seq in 1...2 {
-                let envelope = EventEnvelope(
-                    id: UUID(), type: TestContracts.v1, source: "/tests", time: Date(), subject: nil,
-                    correlationID: nil, causationID: nil, traceparent: nil)
-                try await connection.execute(
-                    "INSERT INTO processed_events (consumer_group, event_id) VALUES (\(ConsumerTestHarness.group), \(envelope.id))"
-                )
-                try await connection.execute(
-                    """
-                    INSERT INTO parked_events (consumer_group, partition_key, event_id, topic, kafka_partition, kafka_offset, headers, payload)
-                    VALUES (\(ConsumerTestHarness.group), 'K', \(envelope.id), \(ConsumerTestHarness.topic), \(0), \(Int64(seq)),
-                            \(PostgresJSON(StoredHeaders.encode(envelope.kafkaHeaders()))), \(TestContracts.data(key: "K", seq: seq)))
-                    """)
-            }
+            try await harness.parkOrphans(key: "K", seqs: 1...2, on: connection)
             let afterCommit = Atomic<Int>(0)
             let handler: EventHandler = { event, context in
                 try await ConsumerTestHarness.recordEffect(event, context)

@@ -159,20 +159,7 @@ struct ParkingTests {
         try await ConsumerTestHarness.with { harness in
             let connection = try await PostgresConnection.connect(configuration: harness.database)
             defer { Task { await connection.close() } }
-            for seq in 1...6 {
-                let envelope = EventEnvelope(
-                    id: UUID(), type: TestContracts.v1, source: "/tests", time: Date(), subject: nil,
-                    correlationID: nil, causationID: nil, traceparent: nil)
-                try await connection.execute(
-                    "INSERT INTO processed_events (consumer_group, event_id) VALUES (\(ConsumerTestHarness.group), \(envelope.id))"
-                )
-                try await connection.execute(
-                    """
-                    INSERT INTO parked_events (consumer_group, partition_key, event_id, topic, kafka_partition, kafka_offset, headers, payload)
-                    VALUES (\(ConsumerTestHarness.group), 'K', \(envelope.id), \(ConsumerTestHarness.topic), \(0), \(Int64(seq)),
-                            \(PostgresJSON(StoredHeaders.encode(envelope.kafkaHeaders()))), \(TestContracts.data(key: "K", seq: seq)))
-                    """)
-            }
+            try await harness.parkOrphans(key: "K", seqs: 1...6, on: connection)
             let slow: EventHandler = { event, context in
                 try await Task.sleep(for: .milliseconds(150))
                 try await ConsumerTestHarness.recordEffect(event, context)
