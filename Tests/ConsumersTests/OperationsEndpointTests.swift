@@ -5,7 +5,6 @@ import Kafka
 import Postgres
 import Testing
 
-
 /// The operations endpoint and JSON logs of real `choreo` processes: `/metrics` parsed by an
 /// independent parser (Python `prometheus_client`), `/health/ready` across a database cut,
 /// and the ids on JSON log lines.

@@ -5,7 +5,6 @@ import Foundation
 import Kafka
 import Testing
 
-
 /// `choreo dlq worker`'s operations endpoint, read as Prometheus does: its `/metrics`
 /// parsed by Python `prometheus_client`.
 @Suite("choreo dlq worker: /health/ready and the choreo_dead_letters gauge")
