@@ -208,7 +208,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ServicesTests",
-            dependencies: ["Services", "EventLog", "Inventory", "Orders", "Operations", "Topics", "ChoreoTestSupport"],
+            dependencies: [
+                "Services", "EventLog", "Inventory", "Orders", "Payments", "Operations", "Topics", "ChoreoTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -30,11 +30,10 @@ public enum InventoryService {
 
     static let reserve: EventHandler = { event, context in
         let order = try event.decode(OrderPlaced.self)
-        guard try await InventoryStore.lockReservation(order: order.orderId, on: context.connection) == nil else {
-            return
-        }
         let lines = order.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
-        let stock = try await InventoryStore.lockStock(Reservation.merge(lines).map(\.sku), on: context.connection)
+        let (recorded, stock) = try await InventoryStore.lockStockForPlacement(
+            order: order.orderId, skus: Reservation.merge(lines).map(\.sku), on: context.connection)
+        guard !recorded else { return }
         let reservationID = RandomUUID.make()
         let id = UUIDText.lowercased(order.orderId)
         let customer = UUIDText.lowercased(order.customerId)
@@ -90,10 +89,9 @@ public enum InventoryService {
         order: UUID, as status: String, by move: ([StockLine], [String: StockLevel]) -> [StockLevel],
         _ context: HandlerContext
     ) async throws -> InventoryStore.Record? {
-        guard let record = try await InventoryStore.lockReservation(order: order, on: context.connection),
+        guard let (record, stock) = try await InventoryStore.lockReservation(order: order, on: context.connection),
             record.status == "reserved"
         else { return nil }
-        let stock = try await InventoryStore.lockStock(record.lines.map(\.sku), on: context.connection)
         for level in move(record.lines, stock) { try await context.write(InventoryStore.update(level)) }
         try await context.write(InventoryStore.setStatus(order: order, status))
         return record

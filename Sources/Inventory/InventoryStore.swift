@@ -32,22 +32,65 @@ enum InventoryStore {
         var lines: [StockLine]
     }
 
-    /// The levels of `skus`, locked in SKU order until the transaction ends.
-    static func lockStock(_ skus: [String], on connection: PostgresConnection) async throws -> [String: StockLevel] {
+    /// For a placed order, in one round trip: whether it already has a reservation record,
+    /// and the levels of `skus`, locked in SKU order until the transaction ends.
+    ///
+    /// One statement instead of two because the Inventory group is one serial chain over
+    /// the stock rows (every transaction locks them), so each round trip an event waits for
+    /// bounds the whole system's orders/s (docs/benchmarks.md).
+    static func lockStockForPlacement(order id: UUID, skus: [String], on connection: PostgresConnection)
+        async throws -> (alreadyRecorded: Bool, stock: [String: StockLevel])
+    {
         let rows = try await connection.query(
             """
-            SELECT sku, initial, available, reserved, sold FROM stock
-            WHERE sku = ANY(\(skus)) ORDER BY sku FOR UPDATE
+            WITH locked AS (
+                SELECT sku, initial, available, reserved, sold FROM stock
+                WHERE sku = ANY(\(skus)) ORDER BY sku FOR UPDATE
+            )
+            SELECT EXISTS (SELECT 1 FROM reservations WHERE order_id = \(id)),
+                   locked.sku, locked.initial, locked.available, locked.reserved, locked.sold
+            FROM (VALUES (1)) AS one LEFT JOIN locked ON true
             """)
+        var recorded = false
         var levels: [String: StockLevel] = [:]
         for row in rows {
-            let level = StockLevel(
-                sku: try row.decode(String.self, column: 0), initial: try row.decode(Int.self, column: 1),
-                available: try row.decode(Int.self, column: 2), reserved: try row.decode(Int.self, column: 3),
-                sold: try row.decode(Int.self, column: 4))
-            levels[level.sku] = level
+            recorded = try row.decode(Bool.self, column: 0)
+            if let level = try stockLevel(row, from: 1) { levels[level.sku] = level }
         }
-        return levels
+        return (recorded, levels)
+    }
+
+    /// The order's reservation record and the levels of its SKUs while it is still
+    /// `reserved`, all locked until the transaction ends, in one round trip (see
+    /// `lockStockForPlacement`). Nil when the order has no record.
+    static func lockReservation(order id: UUID, on connection: PostgresConnection) async throws -> (
+        record: Record, stock: [String: StockLevel]
+    )? {
+        let rows = try await connection.query(
+            """
+            WITH record AS (
+                SELECT reservation_id, status, items FROM reservations WHERE order_id = \(id) FOR UPDATE
+            ), locked AS (
+                SELECT sku, initial, available, reserved, sold FROM stock
+                WHERE sku IN (SELECT line->>'sku' FROM record, jsonb_array_elements(record.items) AS line
+                              WHERE record.status = 'reserved')
+                ORDER BY sku FOR UPDATE
+            )
+            SELECT record.reservation_id, record.status, record.items::text,
+                   locked.sku, locked.initial, locked.available, locked.reserved, locked.sold
+            FROM record LEFT JOIN locked ON true
+            """)
+        guard let first = rows.first else { return nil }
+        let lines = try JSONDecoder().decode(
+            [StockLine].self, from: Data(try first.decode(String.self, column: 2).utf8))
+        let record = Record(
+            reservationID: try first.decode(UUID.self, column: 0), status: try first.decode(String.self, column: 1),
+            lines: lines)
+        var levels: [String: StockLevel] = [:]
+        for row in rows {
+            if let level = try stockLevel(row, from: 3) { levels[level.sku] = level }
+        }
+        return (record, levels)
     }
 
     static func update(_ level: StockLevel) -> PostgresQuery {
@@ -57,16 +100,13 @@ enum InventoryStore {
         """
     }
 
-    /// The order's reservation record, locked until the transaction ends.
-    static func lockReservation(order id: UUID, on connection: PostgresConnection) async throws -> Record? {
-        let rows = try await connection.query(
-            "SELECT reservation_id, status, items::text FROM reservations WHERE order_id = \(id) FOR UPDATE")
-        guard let row = rows.first else { return nil }
-        let lines = try JSONDecoder().decode(
-            [StockLine].self, from: Data(try row.decode(String.self, column: 2).utf8))
-        return Record(
-            reservationID: try row.decode(UUID.self, column: 0), status: try row.decode(String.self, column: 1),
-            lines: lines)
+    /// The stock level in columns `from`…`from + 4`; nil when the outer join found none.
+    private static func stockLevel(_ row: PostgresRow, from column: Int) throws -> StockLevel? {
+        guard let sku = try row.decode(String?.self, column: column) else { return nil }
+        return StockLevel(
+            sku: sku, initial: try row.decode(Int.self, column: column + 1),
+            available: try row.decode(Int.self, column: column + 2),
+            reserved: try row.decode(Int.self, column: column + 3), sold: try row.decode(Int.self, column: column + 4))
     }
 
     static func insertReservation(

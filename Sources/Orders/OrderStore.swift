@@ -34,12 +34,21 @@ enum OrderStore {
         """
     }
 
-    static func isKnown(customer id: UUID, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.query("SELECT 1 FROM known_customers WHERE customer_id = \(id)").isEmpty
-    }
-
-    static func exists(order id: UUID, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.query("SELECT 1 FROM orders WHERE order_id = \(id)").isEmpty
+    /// For an `order.place` command, in one round trip: whether the customer is known and
+    /// whether the order already exists (one statement instead of two: each round trip an
+    /// event waits for lengthens the group's serial chain; docs/benchmarks.md).
+    static func placementFacts(customer: UUID, order: UUID, on connection: PostgresConnection) async throws -> (
+        customerKnown: Bool, orderExists: Bool
+    ) {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM known_customers WHERE customer_id = \(customer)),
+                   EXISTS (SELECT 1 FROM orders WHERE order_id = \(order))
+            """)
+        guard let row = rows.first else {
+            throw PostgresError(code: .decoding, message: "the placement facts query returned no row")
+        }
+        return (try row.decode(Bool.self, column: 0), try row.decode(Bool.self, column: 1))
     }
 
     /// The order's status, customer and the time its `order.place` command was sent, locked

@@ -38,10 +38,11 @@ public enum OrdersService {
         let lines = command.items.map {
             OrderLine(sku: $0.sku, quantity: $0.quantity, unitPriceMinor: MinorUnits.fromMajor($0.unitPrice))
         }
+        let facts = try await OrderStore.placementFacts(
+            customer: command.customerId, order: command.orderId, on: context.connection)
         let decision = OrderPlacement.decide(
             id: command.orderId, customerID: command.customerId, lines: lines,
-            customerKnown: try await OrderStore.isKnown(customer: command.customerId, on: context.connection),
-            orderExists: try await OrderStore.exists(order: command.orderId, on: context.connection))
+            customerKnown: facts.customerKnown, orderExists: facts.orderExists)
         switch decision {
         case .duplicate:
             return

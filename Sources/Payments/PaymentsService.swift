@@ -28,9 +28,10 @@ public enum PaymentsService {
 
     static let charge: EventHandler = { event, context in
         let reserved = try event.decode(StockReserved.self)
-        guard try await !PaymentStore.hasPayment(order: reserved.orderId, on: context.connection) else { return }
+        let (charged, account) = try await PaymentStore.lockAccountForCharge(
+            order: reserved.orderId, customer: reserved.customerId, on: context.connection)
+        guard !charged else { return }
         let amountMinor = MinorUnits.fromMajor(reserved.amount)
-        let account = try await PaymentStore.lockAccount(reserved.customerId, on: context.connection)
         let id = UUIDText.lowercased(reserved.orderId)
         let customer = UUIDText.lowercased(reserved.customerId)
         switch Credit.charge(amountMinor, account: account) {
