@@ -141,6 +141,37 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test(
+        "a late commit while batches are in flight is found by the run's count of pending rows, not by a rescan"
+    )
+    func lateCommitWhileBatchesAreInFlight() async throws {
+        try await OutboxTestHarness.with { harness in
+            var configuration = try harness.relayConfiguration()
+            configuration.batchSize = 5
+            configuration.maxBatchesInFlight = 4
+            // No rescan within the test: only the count can send the run back for the late row.
+            configuration.rescanInterval = .seconds(120)
+            // Slow acknowledgements keep batches in flight while the late row commits.
+            try harness.broker.setBrokerLatency(1, .milliseconds(300))
+            try await harness.withRelay(configuration) { relay in
+                let slow = try await harness.connect()
+                let fast = try await harness.connect()
+                try await slow.simpleQuery("BEGIN")
+                try await harness.writer.append(harness.event(key: "slow", seq: 1), on: slow)
+                for _ in 0..<40 { try await harness.writeNext(key: "fast", on: fast) }
+                try await waitUntil { relay.metrics.published >= 5 }
+                try await slow.simpleQuery("COMMIT")
+                try await harness.writer.append(harness.event(key: "slow", seq: 2), on: fast)
+                for _ in 0..<20 { try await harness.writeNext(key: "fast", on: fast) }
+                let expected = ["fast": 60, "slow": 2]
+                let messages = try await harness.reader.read { ArrivalCheck.isComplete($0, expected: expected) }
+                ArrivalCheck.assertComplete(messages, expected: expected)
+                await slow.close()
+                await fast.close()
+            }
+        }
+    }
+
     @Test("all brokers down for seconds during a backlog: nothing lost, per-key order kept")
     func brokersDown() async throws {
         try await OutboxTestHarness.with(brokers: 3) { harness in
