@@ -120,25 +120,33 @@ struct OutboxRelayTests {
             configuration.batchSize = 5
             configuration.maxBatchesInFlight = 4
             try await harness.withRelay(configuration) { relay in
-                let slow = try await harness.connect()
-                let fast = try await harness.connect()
-                try await slow.simpleQuery("BEGIN")
-                try await harness.writer.append(harness.event(key: "slow", seq: 1), on: slow)
-                // Later transactions commit first and are published while the slow one is open.
-                for _ in 0..<40 { try await harness.writeNext(key: "fast", on: fast) }
-                try await waitUntil { relay.metrics.published >= 40 }
-                try await slow.simpleQuery("COMMIT")
-                // The slow key's next event commits after the late one: it must not overtake it.
-                try await harness.writer.append(harness.event(key: "slow", seq: 2), on: fast)
-                for _ in 0..<20 { try await harness.writeNext(key: "fast", on: fast) }
-                let expected = ["fast": 60, "slow": 2]
-                let messages = try await harness.reader.read { ArrivalCheck.isComplete($0, expected: expected) }
-                ArrivalCheck.assertComplete(messages, expected: expected)
-                try await waitUntil { try await harness.pendingCount() == 0 }
-                await slow.close()
-                await fast.close()
+                try await lateCommit(harness, relay: relay, commitOnceDelivered: 40)
             }
         }
+    }
+
+    /// A slow transaction takes a smaller id while 40 later ones commit and are published; it
+    /// commits once `commitOnceDelivered` of them were delivered, and its key's next event
+    /// commits after it. Every event must arrive, and each key's in order: the late event
+    /// must not be skipped nor overtaken by its key's next one.
+    private func lateCommit(
+        _ harness: OutboxTestHarness, relay: OutboxRelay, commitOnceDelivered delivered: Int
+    ) async throws {
+        let slow = try await harness.connect()
+        let fast = try await harness.connect()
+        try await slow.simpleQuery("BEGIN")
+        try await harness.writer.append(harness.event(key: "slow", seq: 1), on: slow)
+        for _ in 0..<40 { try await harness.writeNext(key: "fast", on: fast) }
+        try await waitUntil { relay.metrics.published >= delivered }
+        try await slow.simpleQuery("COMMIT")
+        try await harness.writer.append(harness.event(key: "slow", seq: 2), on: fast)
+        for _ in 0..<20 { try await harness.writeNext(key: "fast", on: fast) }
+        let expected = ["fast": 60, "slow": 2]
+        let messages = try await harness.reader.read { ArrivalCheck.isComplete($0, expected: expected) }
+        ArrivalCheck.assertComplete(messages, expected: expected)
+        try await waitUntil { try await harness.pendingCount() == 0 }
+        await slow.close()
+        await fast.close()
     }
 
     @Test(
@@ -154,20 +162,7 @@ struct OutboxRelayTests {
             // Slow acknowledgements keep batches in flight while the late row commits.
             try harness.broker.setBrokerLatency(1, .milliseconds(300))
             try await harness.withRelay(configuration) { relay in
-                let slow = try await harness.connect()
-                let fast = try await harness.connect()
-                try await slow.simpleQuery("BEGIN")
-                try await harness.writer.append(harness.event(key: "slow", seq: 1), on: slow)
-                for _ in 0..<40 { try await harness.writeNext(key: "fast", on: fast) }
-                try await waitUntil { relay.metrics.published >= 5 }
-                try await slow.simpleQuery("COMMIT")
-                try await harness.writer.append(harness.event(key: "slow", seq: 2), on: fast)
-                for _ in 0..<20 { try await harness.writeNext(key: "fast", on: fast) }
-                let expected = ["fast": 60, "slow": 2]
-                let messages = try await harness.reader.read { ArrivalCheck.isComplete($0, expected: expected) }
-                ArrivalCheck.assertComplete(messages, expected: expected)
-                await slow.close()
-                await fast.close()
+                try await lateCommit(harness, relay: relay, commitOnceDelivered: 5)
             }
         }
     }
