@@ -35,9 +35,8 @@ enum InventoryStore {
     /// For a placed order, in one round trip: whether it already has a reservation record,
     /// and the levels of `skus`, locked in SKU order until the transaction ends.
     ///
-    /// One statement instead of two because the Inventory group is one serial chain over
-    /// the stock rows (every transaction locks them), so each round trip an event waits for
-    /// bounds the whole system's orders/s (docs/benchmarks.md).
+    /// One statement, so the event waits for one read: the Inventory group is one serial
+    /// chain over the stock rows (every transaction locks them; docs/benchmarks.md).
     static func lockStockForPlacement(order id: UUID, skus: [String], on connection: PostgresConnection)
         async throws -> (alreadyRecorded: Bool, stock: [String: StockLevel])
     {
@@ -51,10 +50,9 @@ enum InventoryStore {
                    locked.sku, locked.initial, locked.available, locked.reserved, locked.sold
             FROM (VALUES (1)) AS one LEFT JOIN locked ON true
             """)
-        var recorded = false
+        let recorded = try rows.firstRow(of: "the placement read").decode(Bool.self, column: 0)
         var levels: [String: StockLevel] = [:]
         for row in rows {
-            recorded = try row.decode(Bool.self, column: 0)
             if let level = try stockLevel(row, from: 1) { levels[level.sku] = level }
         }
         return (recorded, levels)

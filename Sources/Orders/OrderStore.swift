@@ -35,8 +35,7 @@ enum OrderStore {
     }
 
     /// For an `order.place` command, in one round trip: whether the customer is known and
-    /// whether the order already exists (one statement instead of two: each round trip an
-    /// event waits for lengthens the group's serial chain; docs/benchmarks.md).
+    /// whether the order already exists (one statement, so the event waits for one read).
     static func placementFacts(customer: UUID, order: UUID, on connection: PostgresConnection) async throws -> (
         customerKnown: Bool, orderExists: Bool
     ) {
@@ -45,9 +44,7 @@ enum OrderStore {
             SELECT EXISTS (SELECT 1 FROM known_customers WHERE customer_id = \(customer)),
                    EXISTS (SELECT 1 FROM orders WHERE order_id = \(order))
             """)
-        guard let row = rows.first else {
-            throw PostgresError(code: .decoding, message: "the placement facts query returned no row")
-        }
+        let row = try rows.firstRow(of: "the placement facts query")
         return (try row.decode(Bool.self, column: 0), try row.decode(Bool.self, column: 1))
     }
 

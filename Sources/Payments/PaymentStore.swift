@@ -35,8 +35,7 @@ enum PaymentStore {
 
     /// For an order's charge, in one round trip: whether the order already has a payment, and
     /// the customer's credit account (nil when Payments has not heard of the customer), locked
-    /// until the transaction ends. One statement instead of two: each round trip an event
-    /// waits for lengthens the Payments group's serial chain (docs/benchmarks.md).
+    /// until the transaction ends. One statement, so the event waits for one read.
     static func lockAccountForCharge(order: UUID, customer: UUID, on connection: PostgresConnection) async throws
         -> (alreadyCharged: Bool, account: CreditAccount?)
     {
@@ -49,7 +48,7 @@ enum PaymentStore {
                    account.credit_limit_minor, account.used_minor
             FROM (VALUES (1)) AS one LEFT JOIN account ON true
             """)
-        guard let row = rows.first else { return (false, nil) }
+        let row = try rows.firstRow(of: "the charge read")
         let charged = try row.decode(Bool.self, column: 0)
         guard let limit = try row.decode(Int64?.self, column: 1) else { return (charged, nil) }
         return (

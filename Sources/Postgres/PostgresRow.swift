@@ -63,4 +63,14 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
     public var startIndex: Int { rows.startIndex }
     public var endIndex: Int { rows.endIndex }
     public subscript(position: Int) -> PostgresRow { rows[position] }
+
+    /// The first row of a statement that always returns one (`SELECT EXISTS (…)`, an
+    /// aggregate, `FROM (VALUES (1)) LEFT JOIN …`).
+    /// - Throws: `PostgresError.decoding` naming `statement` when there is none.
+    public func firstRow(of statement: String) throws -> PostgresRow {
+        guard let row = rows.first else {
+            throw PostgresError(code: .decoding, message: "\(statement) returned no row")
+        }
+        return row
+    }
 }

@@ -14,6 +14,17 @@ struct BindingTests {
         return try #require(rows.first).decode(T.self, column: 0)
     }
 
+    @Test func firstRowOfAStatementThatReturnedNoneIsAnErrorNamingIt() async throws {
+        try await withConnection(try testConfiguration()) { connection in
+            let one = try await connection.query("SELECT EXISTS (SELECT 1 WHERE false)")
+            #expect(try one.firstRow(of: "the probe").decode(Bool.self, column: 0) == false)
+            let none = try await connection.query("SELECT 1 WHERE false")
+            let error = #expect(throws: PostgresError.self) { try none.firstRow(of: "the probe") }
+            #expect(error?.code == .decoding)
+            #expect("\(error.map { "\($0)" } ?? "")".contains("the probe returned no row"))
+        }
+    }
+
     @Test func integersIncludingExtremes() async throws {
         try await withConnection(try testConfiguration()) { connection in
             for value: Int64 in [0, -1, 42, -9_876_543_210, .max, .min] {
