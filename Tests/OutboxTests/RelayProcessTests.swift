@@ -27,15 +27,18 @@ struct RelayProcessTests {
                 "relay", "--database-url", url, "--bootstrap-servers", harness.broker.bootstrapServers,
                 "--batch-size", "100", "--source", "/tests/relay-process",
             ]
+            // Slow acknowledgements (batches of 100, a few in flight, 500 ms each) keep the
+            // active relay at a few hundred rows a second, so the kill lands mid-backlog
+            // however fast the relay and the machine are (a fast relay drained all 40,000 rows
+            // between two polls of the wait below).
+            try harness.broker.setBrokerLatency(1, .milliseconds(500))
             let first = try ChoreoProcess.start(arguments)
             defer { first.kill() }
             try await waitUntil { try await harness.pendingCount() < total }
-            // Freeze the active relay the moment it has started on the backlog, so the kill
-            // below lands mid-backlog however fast it is (on a quiet machine it drained all
-            // 40,000 rows while the standby was being started). Stopped, it still holds its
-            // lock session; the kill closes it.
+            // Frozen, it still holds its lock session; the kill closes it.
             first.kill(signal: SIGSTOP)
             let pendingAtKill = try await harness.pendingCount()
+            try harness.broker.setBrokerLatency(1, .zero)
             let second = try ChoreoProcess.start(arguments)
             defer { second.kill() }
             first.kill(signal: SIGKILL)
