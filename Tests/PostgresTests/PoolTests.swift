@@ -18,6 +18,9 @@ struct PoolTests {
                     try await pool.withConnection { connection in
                         tracker.enter()
                         defer { tracker.leave() }
+                        // A pool that serialises its bodies never lets a second one in: wait for it
+                        // (an event, not a timing window the tasks may miss on a loaded machine).
+                        try await waitUntil { tracker.maxConcurrent >= 2 }
                         // Sessions the server sees for this pool, while this one holds a connection.
                         let rows = try await connection.query(
                             "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = \(applicationName)")
