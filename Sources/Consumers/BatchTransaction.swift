@@ -81,11 +81,14 @@ struct BatchTransaction: Sendable {
                 var processedInsert: Int?
                 do {
                     let committed = AfterCommitActions()
+                    let locals = BatchLocals(events: unique.map(\.event))
                     let outcome = try await AfterCommitActions.$current.withValue(committed) {
                         try await connection.withTransaction { tx in
-                            let outcome = try await runInTransaction(
-                                items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
-                                processedInsert: &processedInsert, on: tx)
+                            let outcome = try await BatchLocals.$current.withValue(locals) {
+                                try await runInTransaction(
+                                    items, unique: unique, savepoints: false, dedupe: dedupe, knownFailures: [:],
+                                    processedInsert: &processedInsert, on: tx)
+                            }
                             eventMetrics.count(duplicates: outcome.duplicates, parked: outcome.parked)
                             return outcome
                         }
@@ -113,6 +116,9 @@ struct BatchTransaction: Sendable {
                     // A pipelined write failed, or a handler swallowed its own statement's error
                     // and the transaction was aborted: the savepoint redo finds the event.
                     if error.pipelineSequence == nil && error.sqlState != .inFailedSQLTransaction { throw error }
+                } catch is BatchLocalFlushFailed {
+                    // Whose change broke the flush is unknown: the savepoint redo, without batch
+                    // locals, finds the event.
                 }
                 break
             }
@@ -203,6 +209,8 @@ struct BatchTransaction: Sendable {
                 try await flush(atLeast: Self.outboxChunk)
             }
         }
+        // The batch locals' writes (an optimistic attempt only), then the emitted events.
+        if !savepoints { try await BatchLocals.current?.flush(on: tx) }
         try await flush(atLeast: 1)
         let counts = batch.counts
         outcome.duplicates = counts.duplicates

@@ -31,19 +31,38 @@ public enum InventoryService {
     static let reserve: EventHandler = { event, context in
         let order = try event.decode(OrderPlaced.self)
         let lines = order.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
-        let (recorded, stock) = try await InventoryStore.lockStockForPlacement(
-            order: order.orderId, skus: Reservation.merge(lines).map(\.sku), on: context.connection)
+        let skus = Reservation.merge(lines).map(\.sku)
+        let batch = try await context.batchLocal(InventoryBatch.self)
+        let recorded: Bool
+        let stock: [String: StockLevel]
+        if let batch {
+            recorded = try await batch.record(of: order.orderId, on: context.connection) != nil
+            stock = recorded ? [:] : try await batch.stock(of: skus, on: context.connection)
+        } else {
+            (recorded, stock) = try await InventoryStore.lockStockForPlacement(
+                order: order.orderId, skus: skus, on: context.connection)
+        }
         guard !recorded else { return }
         let reservationID = RandomUUID.make()
         let id = UUIDText.lowercased(order.orderId)
         let customer = UUIDText.lowercased(order.customerId)
+        func record(_ status: String) {
+            batch?.setRecord(
+                InventoryStore.Record(reservationID: reservationID, status: status, lines: Reservation.merge(lines)),
+                of: order.orderId)
+        }
         switch Reservation.reserve(lines, stock: stock) {
         case .reserved(let levels):
-            for level in levels { try await context.write(InventoryStore.update(level)) }
+            if let batch {
+                batch.update(levels)
+            } else {
+                for level in levels { try await context.write(InventoryStore.update(level)) }
+            }
             try await context.write(
                 try InventoryStore.insertReservation(
                     order: order.orderId, reservation: reservationID, customer: order.customerId,
                     lines: Reservation.merge(lines), status: "reserved", reason: nil))
+            record("reserved")
             try await context.emit(
                 OutboxEvent(
                     type: reservedV1, key: id,
@@ -56,6 +75,7 @@ public enum InventoryService {
                 try InventoryStore.insertReservation(
                     order: order.orderId, reservation: reservationID, customer: order.customerId,
                     lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue))
+            record("failed")
             try await context.emit(
                 OutboxEvent(
                     type: reservationFailedV1, key: id,
@@ -89,6 +109,16 @@ public enum InventoryService {
         order: UUID, as status: String, by move: ([StockLine], [String: StockLevel]) -> [StockLevel],
         _ context: HandlerContext
     ) async throws -> InventoryStore.Record? {
+        if let batch = try await context.batchLocal(InventoryBatch.self) {
+            guard var record = try await batch.record(of: order, on: context.connection), record.status == "reserved"
+            else { return nil }
+            let stock = try await batch.stock(of: record.lines.map(\.sku), on: context.connection)
+            batch.update(move(record.lines, stock))
+            try await context.write(InventoryStore.setStatus(order: order, status))
+            record.status = status
+            batch.setRecord(record, of: order)
+            return record
+        }
         guard let (record, stock) = try await InventoryStore.lockReservation(order: order, on: context.connection),
             record.status == "reserved"
         else { return nil }

@@ -91,6 +91,50 @@ enum InventoryStore {
         return (record, levels)
     }
 
+    /// The reservation records of `orders` that have one, locked until the transaction ends.
+    static func lockRecords(orders: [UUID], on connection: PostgresConnection) async throws -> [UUID: Record] {
+        guard !orders.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT order_id, reservation_id, status, items::text FROM reservations
+            WHERE order_id = ANY(\(orders)::uuid[]) ORDER BY order_id FOR UPDATE
+            """)
+        var records: [UUID: Record] = [:]
+        for row in rows {
+            let lines = try JSONDecoder().decode(
+                [StockLine].self, from: Data(try row.decode(String.self, column: 3).utf8))
+            records[try row.decode(UUID.self, column: 0)] = Record(
+                reservationID: try row.decode(UUID.self, column: 1), status: try row.decode(String.self, column: 2),
+                lines: lines)
+        }
+        return records
+    }
+
+    /// The levels of those of `skus` that exist, locked in SKU order until the transaction ends.
+    static func lockStock(skus: [String], on connection: PostgresConnection) async throws -> [String: StockLevel] {
+        let rows = try await connection.query(
+            """
+            SELECT sku, initial, available, reserved, sold FROM stock
+            WHERE sku = ANY(\(skus)::text[]) ORDER BY sku FOR UPDATE
+            """)
+        var levels: [String: StockLevel] = [:]
+        for row in rows {
+            if let level = try stockLevel(row, from: 0) { levels[level.sku] = level }
+        }
+        return levels
+    }
+
+    /// Sets every level in `levels` (distinct SKUs) in one statement.
+    static func update(_ levels: [StockLevel]) -> PostgresQuery {
+        """
+        UPDATE stock SET available = new.available, reserved = new.reserved, sold = new.sold
+        FROM unnest(\(levels.map(\.sku))::text[], \(levels.map(\.available))::bigint[],
+                    \(levels.map(\.reserved))::bigint[], \(levels.map(\.sold))::bigint[])
+             AS new (sku, available, reserved, sold)
+        WHERE stock.sku = new.sku
+        """
+    }
+
     static func update(_ level: StockLevel) -> PostgresQuery {
         """
         UPDATE stock SET available = \(level.available), reserved = \(level.reserved), sold = \(level.sold)
