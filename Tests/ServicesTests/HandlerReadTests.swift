@@ -10,24 +10,8 @@ import Testing
 /// The reads each handler makes before it decides, one statement each: what they return in
 /// every case the handler tells apart.
 @Suite struct HandlerReadTests {
-    private func withMigrated(
-        _ migrations: [Migration], _ body: (PostgresConnection) async throws -> Void
-    ) async throws {
-        try await withScratchDatabase { database in
-            let connection = try await PostgresConnection.connect(configuration: database)
-            do {
-                _ = try await Migrator(migrations: migrations).migrate(on: connection)
-                try await connection.withTransaction { try await body($0) }
-            } catch {
-                await connection.close()
-                throw error
-            }
-            await connection.close()
-        }
-    }
-
     @Test func placementReadSaysWhetherTheOrderIsRecordedAndLocksOnlyKnownSKUs() async throws {
-        try await withMigrated(InventoryStore.migrations) { connection in
+        try await withMigratedDatabase(InventoryStore.migrations) { connection, _ in
             try await connection.execute(InventoryStore.addStock(sku: "SKU-A", quantity: 5))
             try await connection.execute(InventoryStore.addStock(sku: "SKU-B", quantity: 7))
             let order = UUID()
@@ -57,7 +41,7 @@ import Testing
     }
 
     @Test func reservationReadReturnsTheRecordAndItsStockOnlyWhileReserved() async throws {
-        try await withMigrated(InventoryStore.migrations) { connection in
+        try await withMigratedDatabase(InventoryStore.migrations) { connection, _ in
             try await connection.execute(InventoryStore.addStock(sku: "SKU-A", quantity: 5))
             try await connection.execute(InventoryStore.addStock(sku: "SKU-B", quantity: 7))
             try await connection.execute(InventoryStore.addStock(sku: "SKU-C", quantity: 9))
@@ -85,7 +69,7 @@ import Testing
     }
 
     @Test func chargeReadSaysWhetherTheOrderIsChargedAndLocksTheAccount() async throws {
-        try await withMigrated(PaymentStore.migrations) { connection in
+        try await withMigratedDatabase(PaymentStore.migrations) { connection, _ in
             let customer = UUID()
             let order = UUID()
             let stranger = try await PaymentStore.lockAccountForCharge(order: order, customer: customer, on: connection)
@@ -109,7 +93,7 @@ import Testing
     }
 
     @Test func placementFactsTellKnownCustomersAndExistingOrdersApart() async throws {
-        try await withMigrated(OrderStore.migrations) { connection in
+        try await withMigratedDatabase(OrderStore.migrations) { connection, _ in
             let customer = UUID()
             let order = UUID()
             var facts = try await OrderStore.placementFacts(customer: customer, order: order, on: connection)

@@ -1,8 +1,10 @@
 import ChoreoTestSupport
 import Contracts
 import Foundation
-import Inventory
+import Postgres
 import Testing
+
+@testable import Inventory
 
 /// Inventory handles a batch from the rows it read once for the batch (`InventoryBatch`):
 /// every event still sees what the events before it in the batch did, and what they did is
@@ -125,5 +127,56 @@ import Testing
             ]
         }
         return levels
+    }
+}
+
+/// `InventoryBatch` on its own: what it holds is locked, what it misses is read (and
+/// locked) from the database, and changes reach the database only at the flush.
+@Suite struct InventoryBatchStoreTests {
+    @Test func missesAreReadAndLockedChangesWaitForTheFlush() async throws {
+        try await withMigratedDatabase(InventoryStore.migrations) { connection, database in
+            // Committed first (another session), so that the lock check below sees the rows.
+            let order = UUID()
+            let lines = [StockLine(sku: "SKU-A", quantity: 2)]
+            try await PostgresConnection.withConnection(configuration: database) { setup in
+                try await setup.execute(InventoryStore.addStock(sku: "SKU-A", quantity: 5))
+                try await setup.execute(InventoryStore.addStock(sku: "SKU-B", quantity: 3))
+                try await setup.execute(
+                    try InventoryStore.insertReservation(
+                        order: order, reservation: UUID(), customer: UUID(), lines: lines, status: "reserved",
+                        reason: nil))
+            }
+
+            // Loaded for no events: everything below is a miss.
+            let batch = try await InventoryBatch.load(for: [], on: connection)
+            #expect(try await batch.record(of: order, on: connection)?.lines == lines)
+            #expect(try await batch.record(of: UUID(), on: connection) == nil)
+            let stock = try await batch.stock(of: ["SKU-A", "SKU-NOPE"], on: connection)
+            #expect(stock == ["SKU-A": StockLevel(sku: "SKU-A", initial: 5, available: 5)])
+
+            // Held rows are locked: another session cannot take them.
+            let locked = try await PostgresConnection.withConnection(configuration: database) { other in
+                do {
+                    _ = try await other.query("SELECT 1 FROM stock WHERE sku = 'SKU-A' FOR UPDATE NOWAIT")
+                    return false
+                } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+                    return true
+                }
+            }
+            #expect(locked)
+
+            batch.update([StockLevel(sku: "SKU-A", initial: 5, available: 3, reserved: 2)])
+            #expect(try await batch.stock(of: ["SKU-A"], on: connection)["SKU-A"]?.available == 3)
+            #expect(try await available("SKU-A", on: connection) == 5)
+            try await batch.flush(on: connection)
+            try await connection.syncPipeline()
+            #expect(try await available("SKU-A", on: connection) == 3)
+            #expect(try await available("SKU-B", on: connection) == 3)
+        }
+    }
+
+    private func available(_ sku: String, on connection: PostgresConnection) async throws -> Int {
+        try await connection.query("SELECT available FROM stock WHERE sku = \(sku)").firstRow(of: "stock")
+            .decode(Int.self, column: 0)
     }
 }
