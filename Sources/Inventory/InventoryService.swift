@@ -31,7 +31,8 @@ public enum InventoryService {
     static let reserve: EventHandler = { event, context in
         let order = try event.decode(OrderPlaced.self)
         let lines = order.items.map { StockLine(sku: $0.sku, quantity: $0.quantity) }
-        let skus = Reservation.merge(lines).map(\.sku)
+        let merged = Reservation.merge(lines)
+        let skus = merged.map(\.sku)
         let batch = try await context.batchLocal(InventoryBatch.self)
         let recorded: Bool
         let stock: [String: StockLevel]
@@ -48,7 +49,7 @@ public enum InventoryService {
         let customer = UUIDText.lowercased(order.customerId)
         func record(_ status: String) {
             batch?.setRecord(
-                InventoryStore.Record(reservationID: reservationID, status: status, lines: Reservation.merge(lines)),
+                InventoryStore.Record(reservationID: reservationID, status: status, lines: merged),
                 of: order.orderId)
         }
         switch Reservation.reserve(lines, stock: stock) {
@@ -56,25 +57,25 @@ public enum InventoryService {
             if let batch {
                 batch.update(levels)
             } else {
-                for level in levels { try await context.write(InventoryStore.update(level)) }
+                try await context.write(InventoryStore.update(levels))
             }
             try await context.write(
                 try InventoryStore.insertReservation(
                     order: order.orderId, reservation: reservationID, customer: order.customerId,
-                    lines: Reservation.merge(lines), status: "reserved", reason: nil))
+                    lines: merged, status: "reserved", reason: nil))
             record("reserved")
             try await context.emit(
                 OutboxEvent(
                     type: reservedV1, key: id,
                     encoding: StockReserved(
                         orderId: id, customerId: customer, reservationId: UUIDText.lowercased(reservationID),
-                        items: Reservation.merge(lines), amount: MinorUnits.toMajor(order.totalMinor),
+                        items: merged, amount: MinorUnits.toMajor(order.totalMinor),
                         reservedAt: Date())))
         case .failed(let failure, let skus):
             try await context.write(
                 try InventoryStore.insertReservation(
                     order: order.orderId, reservation: reservationID, customer: order.customerId,
-                    lines: Reservation.merge(lines), status: "failed", reason: failure.rawValue))
+                    lines: merged, status: "failed", reason: failure.rawValue))
             record("failed")
             try await context.emit(
                 OutboxEvent(
@@ -122,7 +123,8 @@ public enum InventoryService {
         guard let (record, stock) = try await InventoryStore.lockReservation(order: order, on: context.connection),
             record.status == "reserved"
         else { return nil }
-        for level in move(record.lines, stock) { try await context.write(InventoryStore.update(level)) }
+        let levels = move(record.lines, stock)
+        if !levels.isEmpty { try await context.write(InventoryStore.update(levels)) }
         try await context.write(InventoryStore.setStatus(order: order, status))
         return record
     }

@@ -51,11 +51,7 @@ enum InventoryStore {
             FROM (VALUES (1)) AS one LEFT JOIN locked ON true
             """)
         let recorded = try rows.firstRow(of: "the placement read").decode(Bool.self, column: 0)
-        var levels: [String: StockLevel] = [:]
-        for row in rows {
-            if let level = try stockLevel(row, from: 1) { levels[level.sku] = level }
-        }
-        return (recorded, levels)
+        return (recorded, try stockLevels(rows, from: 1))
     }
 
     /// The order's reservation record and the levels of its SKUs while it is still
@@ -79,16 +75,7 @@ enum InventoryStore {
             FROM record LEFT JOIN locked ON true
             """)
         guard let first = rows.first else { return nil }
-        let lines = try JSONDecoder().decode(
-            [StockLine].self, from: Data(try first.decode(String.self, column: 2).utf8))
-        let record = Record(
-            reservationID: try first.decode(UUID.self, column: 0), status: try first.decode(String.self, column: 1),
-            lines: lines)
-        var levels: [String: StockLevel] = [:]
-        for row in rows {
-            if let level = try stockLevel(row, from: 3) { levels[level.sku] = level }
-        }
-        return (record, levels)
+        return (try record(first, from: 0), try stockLevels(rows, from: 3))
     }
 
     /// The reservation records of `orders` that have one, locked until the transaction ends.
@@ -100,13 +87,7 @@ enum InventoryStore {
             WHERE order_id = ANY(\(orders)::uuid[]) ORDER BY order_id FOR UPDATE
             """)
         var records: [UUID: Record] = [:]
-        for row in rows {
-            let lines = try JSONDecoder().decode(
-                [StockLine].self, from: Data(try row.decode(String.self, column: 3).utf8))
-            records[try row.decode(UUID.self, column: 0)] = Record(
-                reservationID: try row.decode(UUID.self, column: 1), status: try row.decode(String.self, column: 2),
-                lines: lines)
-        }
+        for row in rows { records[try row.decode(UUID.self, column: 0)] = try record(row, from: 1) }
         return records
     }
 
@@ -117,14 +98,11 @@ enum InventoryStore {
             SELECT sku, initial, available, reserved, sold FROM stock
             WHERE sku = ANY(\(skus)::text[]) ORDER BY sku FOR UPDATE
             """)
-        var levels: [String: StockLevel] = [:]
-        for row in rows {
-            if let level = try stockLevel(row, from: 0) { levels[level.sku] = level }
-        }
-        return levels
+        return try stockLevels(rows, from: 0)
     }
 
-    /// Sets every level in `levels` (distinct SKUs) in one statement.
+    /// Sets every level in `levels` (distinct SKUs) in one statement: an event's levels, or
+    /// a batch's (`InventoryBatch`).
     static func update(_ levels: [StockLevel]) -> PostgresQuery {
         """
         UPDATE stock SET available = new.available, reserved = new.reserved, sold = new.sold
@@ -135,11 +113,22 @@ enum InventoryStore {
         """
     }
 
-    static func update(_ level: StockLevel) -> PostgresQuery {
-        """
-        UPDATE stock SET available = \(level.available), reserved = \(level.reserved), sold = \(level.sold)
-        WHERE sku = \(level.sku)
-        """
+    /// The reservation record in columns `from`…`from + 2` (reservation id, status, items as text).
+    private static func record(_ row: PostgresRow, from column: Int) throws -> Record {
+        let lines = try JSONDecoder().decode(
+            [StockLine].self, from: Data(try row.decode(String.self, column: column + 2).utf8))
+        return Record(
+            reservationID: try row.decode(UUID.self, column: column),
+            status: try row.decode(String.self, column: column + 1), lines: lines)
+    }
+
+    /// The stock levels in columns `from`… of `rows`, by SKU (rows without one skipped).
+    private static func stockLevels(_ rows: PostgresRows, from column: Int) throws -> [String: StockLevel] {
+        var levels: [String: StockLevel] = [:]
+        for row in rows {
+            if let level = try stockLevel(row, from: column) { levels[level.sku] = level }
+        }
+        return levels
     }
 
     /// The stock level in columns `from`…`from + 4`; nil when the outer join found none.
